@@ -1,0 +1,5 @@
+import sys
+
+from boundcheck.cli import main
+
+sys.exit(main())

@@ -1,0 +1,52 @@
+"""Exact backend (sympy rationals and algebraic numbers) for symbolic identities.
+
+Only comparison and export are needed by symbolic checks: their conditions carry sympy
+expressions, decided exactly (``simplify(lhs - rhs)`` for equalities, sign for
+inequalities). An undecidable comparison is ``None`` (inconclusive), never a guess.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+from boundcheck.arith import register_backend
+
+
+class ExactBackend:
+    name = "exact"
+    certified = True
+
+    def __init__(self, **_: object) -> None:
+        pass
+
+    def scalar(self, x: Any) -> Any:
+        return sp.nsimplify(x) if isinstance(x, float) else sp.sympify(x)
+
+    def compare(self, lhs: Any, rel: str, rhs: Any, rtol: float = 0.0,
+                atol: float = 0.0) -> bool | None:
+        diff = sp.simplify(sp.sympify(lhs) - sp.sympify(rhs))
+        if rel == "==":
+            if isinstance(diff, sp.MatrixBase):
+                return all(sp.simplify(e) == 0 for e in diff)
+            if diff == 0:
+                return True
+            if diff.is_number and diff.is_zero is False:
+                return False
+            return None
+        sign = {"<=": diff.is_nonpositive, "<": diff.is_negative,
+                ">=": diff.is_nonnegative, ">": diff.is_positive}[rel]
+        return None if sign is None else bool(sign)
+
+    def mid(self, x: Any) -> float:
+        try:
+            return float(sp.N(sp.sympify(x)))
+        except (TypeError, ValueError):
+            return float("nan")
+
+    def radius(self, x: Any) -> float:
+        return 0.0
+
+
+register_backend("exact", ExactBackend)

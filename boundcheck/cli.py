@@ -1,0 +1,179 @@
+"""The ``boundcheck`` command line: list, check, audit, recheck.
+
+Exit status: 0 when every verdict is as expected, 1 when one is not (a refuted result that
+is not a registered erratum, an error, a vacuous check), 2 on usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from boundcheck import registry
+from boundcheck.errors import BoundcheckError
+from boundcheck.harness import Report, recheck, run_result
+from boundcheck.report import markdown, summary_line, table, write_json
+
+
+class _Progress:
+    """Progress on stderr: a rewritten line on a terminal, sparse lines otherwise."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self.tty = sys.stderr.isatty()
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int, label: str) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if not self.tty and now - self.last < 5 and done != total:
+            return
+        self.last = now
+        msg = f"  {label}: {done}/{total}" if total else f"  {label}"
+        if self.tty:
+            sys.stderr.write("\r" + msg[:120].ljust(120))
+            if done == total and total:
+                sys.stderr.write("\r" + " " * 120 + "\r")
+        else:
+            sys.stderr.write(msg + "\n")
+        sys.stderr.flush()
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="boundcheck", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    ls = sub.add_parser("list", help="list registered results")
+    ls.add_argument("--paper")
+    ls.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--seed", type=int, default=0)
+        sp.add_argument("--backend", default="float64",
+                        help="float64 (default), ball (certified), or another registered one")
+        sp.add_argument("--prec", type=int, default=None, help="precision in bits (ball/mpmath)")
+        sp.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
+    ck = sub.add_parser("check", help="check the given results")
+    ck.add_argument("ids", nargs="+", metavar="ID")
+    ck.add_argument("--instances", type=int, default=None)
+    ck.add_argument("--profile", default="quick", choices=["quick", "full"])
+    ck.add_argument("--json", dest="json_out", metavar="FILE")
+    ck.add_argument("--counterexamples", default="counterexamples", metavar="DIR",
+                    help="where failing instances are stored (default: ./counterexamples)")
+    common(ck)
+
+    au = sub.add_parser("audit", help="check every registered result; write a report")
+    au.add_argument("--paper")
+    au.add_argument("--quick", action="store_true", help="quick profile (minutes)")
+    au.add_argument("--out", default="audit-out", metavar="DIR")
+    au.add_argument("--instances", type=int, default=None)
+    common(au)
+
+    rc = sub.add_parser("recheck", help="re-check a stored counterexample file")
+    rc.add_argument("file")
+    rc.add_argument("--backend", default=None)
+    rc.add_argument("--prec", type=int, default=None)
+    return p
+
+
+def _backend_options(args: argparse.Namespace) -> dict:
+    return {"prec": args.prec} if getattr(args, "prec", None) else {}
+
+
+def _check(results: Sequence, args: argparse.Namespace, profile: str, cx_dir: Path,
+           on_report=None) -> list[Report]:
+    prog = _Progress(not args.quiet)
+    reports: list[Report] = []
+    for r in results:
+        rep = run_result(r, instances=args.instances, seed=args.seed, backend=args.backend,
+                         profile=profile, progress=prog, counterexample_dir=cx_dir,
+                         backend_options=_backend_options(args))
+        reports.append(rep)
+        print(summary_line(rep), flush=True)
+        if on_report:
+            on_report(reports)
+    return reports
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    rs = registry.all_results(args.paper)
+    rows = [{"id": r.id, "key": r.key, "variant": r.variant, "kind": r.kind,
+             "check_type": r.check_type, "source": str(r.source), "title": r.title,
+             "erratum": r.erratum} for r in rs]
+    if args.json:
+        print(json.dumps(rows, indent=1))
+    else:
+        for row in rows:
+            print(f"{row['key']:<34} {row['kind']:<12} {row['check_type']:<14} {row['source']}")
+        print(f"{len(rows)} results")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    results = [r for name in args.ids for r in registry.lookup(name)]
+    reports = _check(results, args, args.profile, Path(args.counterexamples))
+    if args.json_out:
+        write_json(reports, args.json_out, {"command": "check", "seed": args.seed})
+    return 0 if all(r.as_expected for r in reports) else 1
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    results = registry.all_results(args.paper)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    profile = "quick" if args.quick else "full"
+    meta = {"command": "audit", "profile": profile, "seed": args.seed,
+            "backend": args.backend, "paper": args.paper or "all"}
+    by_key = {r.key: r for r in results}
+    partial = out / "results.partial.json"
+
+    def save_partial(reps: list[Report]) -> None:
+        write_json(reps, partial, {**meta, "complete": False,
+                                   "done": len(reps), "total": len(results)})
+
+    t0 = time.monotonic()
+    reports: list[Report] = []
+    print(f"auditing {len(results)} results ({profile} profile) -> {out}/", flush=True)
+    try:
+        reports = _check(results, args, profile, out / "counterexamples", on_report=save_partial)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: partial results kept in {partial}", file=sys.stderr)
+        return 130
+    meta["wall_time_s"] = round(time.monotonic() - t0, 1)
+    meta["complete"] = True
+    write_json(reports, out / "results.json", meta)
+    (out / "report.md").write_text(markdown(reports, meta, by_key))
+    partial.unlink(missing_ok=True)
+    bad = [r for r in reports if not r.as_expected]
+    print(f"\n{len(reports) - len(bad)}/{len(reports)} as expected in {meta['wall_time_s']} s; "
+          f"report: {out / 'report.md'}")
+    return 0 if not bad else 1
+
+
+def cmd_recheck(args: argparse.Namespace) -> int:
+    rep = recheck(args.file, backend=args.backend, backend_options=_backend_options(args))
+    print(table([rep]))
+    for m in rep.messages:
+        print("  " + m)
+    return 0 if rep.as_expected else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return {"list": cmd_list, "check": cmd_check, "audit": cmd_audit,
+                "recheck": cmd_recheck}[args.cmd](args)
+    except BoundcheckError as exc:
+        print(f"boundcheck: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

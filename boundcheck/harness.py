@@ -1,0 +1,344 @@
+"""sample -> check hypotheses -> simulate -> check conclusions -> :class:`Report`.
+
+One function per check type; :func:`run_result` dispatches on the result's check. Each
+instance is regenerable from (result key, parameters, seed, index): its generator is
+``default_rng(SeedSequence([seed, index, stable_hash(key)]))``.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from boundcheck import serialize
+from boundcheck.arith import get_backend
+from boundcheck.result import (
+    Deterministic,
+    Instance,
+    Params,
+    Result,
+    Scaling,
+    Statistical,
+    Symbolic,
+)
+from boundcheck.stats import clopper_pearson
+from boundcheck.verdict import PASSING, Outcome, Verdict, combine, evaluate
+
+Progress = Callable[[int, int, str], None]
+
+#: Verdicts that confirm a registered erratum (the printed statement is wrong).
+CONFIRMS_ERRATUM = frozenset({Verdict.REFUTED, Verdict.INCONSISTENT})
+
+
+@dataclass
+class Report:
+    id: str
+    key: str
+    variant: str
+    erratum: bool
+    check_type: str
+    verdict: Verdict
+    backend: str
+    certified: bool
+    counts: dict[str, int] = field(default_factory=dict)
+    tightness: dict[str, Any] = field(default_factory=dict)
+    seeds: list[str] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+    counterexamples: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+    elapsed: float = 0.0
+
+    @property
+    def as_expected(self) -> bool:
+        if self.erratum:
+            return self.verdict in CONFIRMS_ERRATUM
+        return self.verdict in PASSING
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "key": self.key, "variant": self.variant, "erratum": self.erratum,
+            "check_type": self.check_type, "verdict": str(self.verdict),
+            "as_expected": self.as_expected, "backend": self.backend,
+            "certified": self.certified, "counts": self.counts, "tightness": self.tightness,
+            "seeds": self.seeds, "details": _jsonable(self.details),
+            "counterexamples": self.counterexamples, "messages": self.messages[:20],
+            "params": _jsonable(self.params), "elapsed_s": round(self.elapsed, 3),
+        }
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _jsonable(obj.tolist())
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, float | np.floating):
+        f = float(obj)
+        return f if np.isfinite(f) else str(f)
+    if isinstance(obj, bool | int | str) or obj is None:
+        return obj
+    return str(obj)
+
+
+def stable_hash(text: str) -> int:
+    return zlib.crc32(text.encode())
+
+
+def instance_rng(key: str, seed: int, index: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence([seed, index, stable_hash(key)]))
+
+
+def run_result(result: Result, instances: int | None = None, seed: int = 0,
+               backend: str = "float64", profile: str = "quick",
+               overrides: Params | None = None, progress: Progress | None = None,
+               counterexample_dir: str | Path | None = None,
+               backend_options: dict | None = None) -> Report:
+    """Check one result and return its report; never raises for a failing check."""
+    params = result.resolve_params(profile, overrides)
+    n = instances if instances is not None else int(params.get("instances", result.instances))
+    be = get_backend(backend, **(backend_options or {}))
+    rep = Report(id=result.id, key=result.key, variant=result.variant, erratum=result.erratum,
+                 check_type=result.check_type, verdict=Verdict.ERROR, backend=be.name,
+                 certified=bool(be.certified), params=dict(overrides or {}))
+    t0 = time.perf_counter()
+    try:
+        chk = result.check
+        if isinstance(chk, Deterministic):
+            _run_deterministic(result, chk, params, n, seed, be, rep, progress,
+                               counterexample_dir, overrides)
+        elif isinstance(chk, Statistical):
+            _run_statistical(result, chk, params, n, seed, rep, progress)
+        elif isinstance(chk, Scaling):
+            _run_scaling(result, chk, params, seed, rep, progress)
+        elif isinstance(chk, Symbolic):
+            _run_symbolic(chk, params, rep)
+        else:  # pragma: no cover - guarded by Result's type
+            raise TypeError(f"unknown check {type(chk).__name__}")
+    except Exception as exc:  # a crashing check is reported, not raised
+        rep.verdict = Verdict.ERROR
+        rep.messages.append(f"{type(exc).__name__}: {exc}")
+        rep.details["traceback"] = traceback.format_exc(limit=6)
+    rep.elapsed = time.perf_counter() - t0
+    return rep
+
+
+def _tightest(outcomes: list[Outcome], current: dict[str, Any], where: str) -> None:
+    for o in outcomes:
+        if o.status is None or not np.isfinite(o.relative_margin):
+            continue
+        if "min_relative_margin" not in current or o.relative_margin < current[
+                "min_relative_margin"]:
+            current.update(min_relative_margin=o.relative_margin, min_margin=o.margin,
+                           condition=o.name, lhs=o.lhs, rhs=o.rhs, rel=o.rel, ratio=o.ratio,
+                           where=where, message=o.message())
+
+
+def evaluate_instance(chk: Deterministic, inst: Instance, be: Any, params: Params
+                      ) -> tuple[bool | None, list[Outcome], list[Outcome]]:
+    """Hypotheses then (only when they hold) conclusions of one instance."""
+    hyp = [evaluate(c, be) for c in chk.hypotheses(inst, be, params)]
+    h = combine(hyp)
+    if h is not True:
+        return h, hyp, []
+    concl = [evaluate(c, be) for c in chk.conclusions(inst, be, params)]
+    return True, hyp, concl
+
+
+def _run_deterministic(result: Result, chk: Deterministic, params: Params, n: int, seed: int,
+                       be: Any, rep: Report, progress: Progress | None,
+                       cx_dir: str | Path | None, overrides: Params | None) -> None:
+    c = dict(tried=0, hypotheses_held=0, hypotheses_failed=0, hypotheses_undecided=0,
+             conclusions_held=0, refuted=0, inconclusive=0, errors=0)
+    for k in range(n):
+        rng = instance_rng(result.key, seed, k)
+        try:
+            sampled = chk.sample(rng, params)
+        except Exception as exc:
+            c["errors"] += 1
+            rep.messages.append(f"seed {seed}:{k}: sampler failed: {type(exc).__name__}: {exc}")
+            continue
+        cases = sampled if isinstance(sampled, list) else [sampled]
+        for j, inst in enumerate(cases):
+            where = f"{seed}:{k}" + (f":{j}" if len(cases) > 1 else "")
+            c["tried"] += 1
+            try:
+                h, hyp, concl = evaluate_instance(chk, inst, be, params)
+            except Exception as exc:
+                c["errors"] += 1
+                rep.messages.append(f"seed {where}: {type(exc).__name__}: {exc}")
+                continue
+            if h is False:
+                c["hypotheses_failed"] += 1
+                continue
+            if h is None:
+                c["hypotheses_undecided"] += 1
+                continue
+            c["hypotheses_held"] += 1
+            _tightest(concl, rep.tightness, where)
+            status = combine(concl)
+            if status is True:
+                c["conclusions_held"] += 1
+            elif status is None:
+                c["inconclusive"] += 1
+                rep.seeds.append(where)
+            else:
+                c["refuted"] += 1
+                rep.seeds.append(where)
+                bad = [o for o in concl if o.status is False]
+                rep.messages.extend(f"{o.message()} [seed {where}]" for o in bad[:3])
+                if cx_dir is not None and len(rep.counterexamples) < 3:
+                    path = Path(cx_dir) / f"{result.key}-{where.replace(':', '_')}.json"
+                    save_counterexample(path, result, inst, seed=where, backend=be.name,
+                                        overrides=overrides, outcomes=bad)
+                    rep.counterexamples.append(str(path))
+        if progress:
+            progress(k + 1, n, result.key)
+    rep.counts = c
+    if c["errors"]:
+        rep.verdict = Verdict.ERROR
+    elif c["refuted"]:
+        rep.verdict = Verdict.REFUTED
+    elif c["hypotheses_held"] == 0:
+        rep.verdict = Verdict.VACUOUS
+    elif c["inconclusive"]:
+        rep.verdict = Verdict.INCONCLUSIVE
+    else:
+        rep.verdict = Verdict.HOLDS if be.certified else Verdict.HOLDS_NUMERICALLY
+
+
+def _run_statistical(result: Result, chk: Statistical, params: Params, n: int, seed: int,
+                     rep: Report, progress: Progress | None) -> None:
+    trials = failures = skipped = 0
+    for k in range(n):
+        ev = chk.trial(instance_rng(result.key, seed, k), params)
+        if ev is None:
+            skipped += 1
+        else:
+            trials += 1
+            if not ev:
+                failures += 1
+                if len(rep.seeds) < 50:
+                    rep.seeds.append(f"{seed}:{k}")
+        if progress:
+            progress(k + 1, n, result.key)
+    delta = float(chk.delta(params))
+    lo, hi = clopper_pearson(failures, trials, chk.confidence)
+    rep.counts = dict(tried=n, trials=trials, failures=failures, hypotheses_failed=skipped,
+                      hypotheses_held=trials)
+    rep.details.update(failure_rate=failures / trials if trials else None, interval=[lo, hi],
+                       confidence=chk.confidence, delta=delta, trials=trials)
+    rep.tightness = {"failure_rate_upper": hi, "delta": delta}
+    if trials == 0:
+        rep.verdict = Verdict.VACUOUS
+    elif lo > delta:
+        rep.verdict = Verdict.INCONSISTENT
+        rep.messages.append(
+            f"failure rate {failures}/{trials}: {chk.confidence:.0%} interval [{lo:.3g}, {hi:.3g}]"
+            f" lies above delta={delta:.3g}")
+    else:
+        rep.verdict = Verdict.CONSISTENT
+
+
+def _run_scaling(result: Result, chk: Scaling, params: Params, seed: int, rep: Report,
+                 progress: Progress | None) -> None:
+    rng = instance_rng(result.key, seed, 0)
+    say = (lambda msg: progress(0, 0, f"{result.key}: {msg}")) if progress else (lambda m: None)
+    out = chk.run(rng, params, say)
+    be = get_backend("float64")
+    outcomes = [evaluate(c, be) for c in out.conditions]
+    rep.details.update(out.details)
+    rep.details["conditions"] = [o.to_dict() for o in outcomes]
+    rep.counts = dict(tried=len(outcomes), hypotheses_held=len(outcomes),
+                      conclusions_held=sum(o.status is True for o in outcomes))
+    _tightest(outcomes, rep.tightness, "fit")
+    status = combine(outcomes)
+    if not outcomes:
+        rep.verdict = Verdict.VACUOUS
+    elif status is True:
+        rep.verdict = Verdict.CONSISTENT
+    elif status is False:
+        rep.verdict = Verdict.INCONSISTENT
+        rep.messages.extend(o.message() for o in outcomes if o.status is False)
+    else:
+        rep.verdict = Verdict.INCONCLUSIVE
+
+
+def _run_symbolic(chk: Symbolic, params: Params, rep: Report) -> None:
+    be = get_backend("exact")
+    outcomes = [evaluate(c, be) for c in chk.run(params)]
+    rep.backend, rep.certified = be.name, True
+    rep.counts = dict(tried=len(outcomes), hypotheses_held=len(outcomes),
+                      conclusions_held=sum(o.status is True for o in outcomes),
+                      refuted=sum(o.status is False for o in outcomes))
+    rep.details["conditions"] = [o.to_dict() for o in outcomes]
+    _tightest(outcomes, rep.tightness, "symbolic")
+    status = combine(outcomes)
+    if not outcomes:
+        rep.verdict = Verdict.VACUOUS
+    elif status is True:
+        rep.verdict = Verdict.HOLDS
+    elif status is False:
+        rep.verdict = Verdict.REFUTED
+        rep.messages.extend(o.message() for o in outcomes if o.status is False)
+    else:
+        rep.verdict = Verdict.INCONCLUSIVE
+
+
+# ----------------------------------------------------------------------------- counterexamples
+def save_counterexample(path: str | Path, result: Result, inst: Instance, seed: str,
+                        backend: str, overrides: Params | None = None,
+                        outcomes: list[Outcome] | None = None) -> Path:
+    """Store the exact inputs of a failing instance, loadable by :func:`recheck`."""
+    payload = {
+        "format": "boundcheck-counterexample/1",
+        "key": result.key, "id": result.id, "variant": result.variant, "seed": seed,
+        "backend": backend, "overrides": overrides or {}, "instance": inst,
+        "violations": [o.message() for o in (outcomes or [])],
+    }
+    return serialize.dump(payload, path)
+
+
+def recheck(path: str | Path, backend: str | None = None, profile: str = "quick",
+            backend_options: dict | None = None) -> Report:
+    """Re-evaluate a stored counterexample from the file alone."""
+    from boundcheck.registry import get
+
+    data = serialize.load(path)
+    if data.get("format") != "boundcheck-counterexample/1":
+        from boundcheck.errors import InputError
+        raise InputError(f"{path} is not a boundcheck counterexample file")
+    result = get(data["key"])
+    chk = result.check
+    if not isinstance(chk, Deterministic):
+        from boundcheck.errors import InputError
+        raise InputError(f"{data['key']} is not a deterministic result")
+    be = get_backend(backend or data["backend"], **(backend_options or {}))
+    params = result.resolve_params(profile, data["overrides"])
+    rep = Report(id=result.id, key=result.key, variant=result.variant, erratum=result.erratum,
+                 check_type=result.check_type, verdict=Verdict.ERROR, backend=be.name,
+                 certified=bool(be.certified), params=data["overrides"], seeds=[data["seed"]])
+    h, hyp, concl = evaluate_instance(chk, data["instance"], be, params)
+    rep.messages = [o.message() for o in hyp + concl]
+    _tightest(concl, rep.tightness, data["seed"])
+    status = combine(concl) if h is True else None
+    rep.counts = dict(tried=1, hypotheses_held=int(h is True), refuted=int(status is False))
+    if h is False:
+        rep.verdict = Verdict.VACUOUS
+    elif h is None or status is None:
+        rep.verdict = Verdict.INCONCLUSIVE
+    elif status is False:
+        rep.verdict = Verdict.REFUTED
+    else:
+        rep.verdict = Verdict.HOLDS if be.certified else Verdict.HOLDS_NUMERICALLY
+    return rep

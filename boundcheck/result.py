@@ -1,0 +1,130 @@
+"""Results as data: id, source, statement, check type, parameters and variants.
+
+A paper module builds :class:`Result` objects and passes them to
+:func:`boundcheck.registry.register`. The check is one of four kinds:
+
+* :class:`Deterministic` -- ``sample`` an instance, evaluate ``hypotheses`` and, when they
+  hold, ``conclusions`` (lists of :class:`~boundcheck.verdict.Condition`).
+* :class:`Statistical` -- ``trial`` returns whether the event held (None: hypotheses not
+  met); failures are compared with the allowed probability ``delta`` via Clopper-Pearson.
+* :class:`Scaling` -- ``run`` sweeps sizes and returns conditions on fitted exponents or
+  constants (with their intervals) plus details for the report.
+* :class:`Symbolic` -- ``run`` returns exact conditions (sympy), evaluated exactly.
+
+All callables receive ``params``: the result's defaults, updated by the profile
+(``quick``/``full``), then by caller overrides (variants, deliberately broken constants).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from boundcheck.verdict import Condition
+
+Params = dict[str, Any]
+Instance = dict[str, Any]
+
+KINDS = ("theorem", "lemma", "claim", "corollary", "proposition", "definition", "equation",
+         "remark", "assumption", "fact", "inequality", "identity", "proof-step", "figure",
+         "property", "procedure", "example")
+
+
+@dataclass(frozen=True)
+class Source:
+    paper: str
+    section: str
+    equation: str = ""
+
+    def __str__(self) -> str:
+        eq = f", {self.equation}" if self.equation else ""
+        return f"{self.paper} {self.section}{eq}"
+
+
+@dataclass(frozen=True)
+class Deterministic:
+    sample: Callable[[np.random.Generator, Params], Instance | list[Instance]]
+    hypotheses: Callable[[Instance, Any, Params], list[Condition]]
+    conclusions: Callable[[Instance, Any, Params], list[Condition]]
+    type_name: str = "deterministic"
+
+
+@dataclass(frozen=True)
+class Statistical:
+    trial: Callable[[np.random.Generator, Params], bool | None]
+    delta: Callable[[Params], float]
+    confidence: float = 0.99
+    type_name: str = "statistical"
+
+
+@dataclass
+class ScalingOutcome:
+    conditions: list[Condition]
+    details: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Scaling:
+    run: Callable[[np.random.Generator, Params, Callable[[str], None]], ScalingOutcome]
+    type_name: str = "scaling"
+
+
+@dataclass(frozen=True)
+class Symbolic:
+    run: Callable[[Params], list[Condition]]
+    type_name: str = "symbolic"
+
+
+Check = Deterministic | Statistical | Scaling | Symbolic
+
+
+@dataclass(frozen=True)
+class Result:
+    id: str
+    title: str
+    source: Source
+    statement: str
+    kind: str
+    check: Check
+    params: Params = field(default_factory=dict)
+    profiles: dict[str, Params] = field(default_factory=dict)
+    #: Parameter overrides that make the check *wrong* (a too-tight constant, a flipped
+    #: sign); the sensitivity test requires the check to reject this variant.
+    broken: Params | None = None
+    variant: str = "printed"
+    #: True when this variant is a suspected erratum expected to be refuted.
+    erratum: bool = False
+    notes: str = ""
+    instances: int = 20
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"{self.id}: unknown kind {self.kind!r}; one of {KINDS}")
+        if "." not in self.id:
+            raise ValueError(f"result id {self.id!r} must be 'paper.name' as in the catalog")
+
+    @property
+    def paper(self) -> str:
+        return self.id.split(".", 1)[0]
+
+    @property
+    def key(self) -> str:
+        """Unique registry key: the catalog id, suffixed by the variant unless printed."""
+        return self.id if self.variant == "printed" else f"{self.id}[{self.variant}]"
+
+    @property
+    def check_type(self) -> str:
+        return self.check.type_name
+
+    def resolve_params(self, profile: str = "quick", overrides: Params | None = None) -> Params:
+        p = dict(self.params)
+        p.update(self.profiles.get(profile, {}))
+        if overrides:
+            p.update(overrides)
+        return p
+
+    def with_variant(self, variant: str, erratum: bool = False, **changes: Any) -> Result:
+        return replace(self, variant=variant, erratum=erratum, **changes)

@@ -1,0 +1,129 @@
+"""Run an optimizer on an instance and compute observables on demand, as the run goes.
+
+Nothing but the current iterate, the initial weights and the requested observables (at
+the chosen stride) is kept, so long runs of deep nets stay within a small multiple of the
+weights' memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from boundcheck import kernels
+from boundcheck.problem import Problem, check_step_size
+
+Observable = Callable[["State"], Any]
+
+
+@dataclass
+class State:
+    """The iterate at step ``t`` with lazily computed, cached derived quantities."""
+
+    prob: Problem
+    t: int
+    Ws: list[np.ndarray]
+    W0: list[np.ndarray]
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def loss(self) -> float:
+        if "loss" not in self._cache:
+            self._cache["loss"] = kernels.loss(self.prob, self.Ws)
+        return self._cache["loss"]
+
+    @property
+    def output(self) -> np.ndarray:
+        if "U" not in self._cache:
+            self._cache["U"] = kernels.forward(self.prob, self.Ws)
+        return self._cache["U"]
+
+    @property
+    def gradients(self) -> list[np.ndarray]:
+        if "grads" not in self._cache:
+            val, G = kernels.loss_and_gradients(self.prob, self.Ws)
+            self._cache["loss"] = val
+            self._cache["grads"] = G
+        return self._cache["grads"]
+
+    def distance_from_init(self) -> np.ndarray:
+        """``||W_i(t) - W_i(0)||_F`` for every layer."""
+        return np.array([np.linalg.norm(W - W0) for W, W0 in zip(self.Ws, self.W0, strict=True)])
+
+
+def product_singular_extremes(Ws: Sequence[np.ndarray], scale: float = 1.0,
+                              exclude_full: bool = True
+                              ) -> dict[tuple[int, int], tuple[float, float]]:
+    """``(sigma_max, sigma_min)`` of ``W_{j:i} / scale^{j-i+1}`` for all 1 <= i <= j <= L.
+
+    ``exclude_full`` drops ``(i, j) = (1, L)`` (hxp20 property B). O(L^2) SVDs.
+    """
+    L = len(Ws)
+    out: dict[tuple[int, int], tuple[float, float]] = {}
+    for i in range(1, L + 1):
+        prod = None
+        for j in range(i, L + 1):
+            prod = Ws[j - 1] / scale if prod is None else (Ws[j - 1] / scale) @ prod
+            if exclude_full and (i, j) == (1, L):
+                continue
+            s = np.linalg.svd(prod, compute_uv=False)
+            out[(i, j)] = (float(s[0]), float(s[-1]))
+    return out
+
+
+def iterate_gd(prob: Problem, W0: Sequence[np.ndarray], eta: float, steps: int
+               ) -> Iterator[State]:
+    """Yield the GD states ``t = 0..steps``; each state is dropped once the caller moves on."""
+    eta = check_step_size(eta)
+    prob.check_weights(W0)
+    W0 = [np.array(W, dtype=np.float64) for W in W0]
+    Ws = [W.copy() for W in W0]
+    for t in range(steps + 1):
+        st = State(prob, t, Ws, W0)
+        yield st
+        if t == steps:
+            return
+        G = st.gradients
+        Ws = [W - eta * g for W, g in zip(Ws, G, strict=True)]
+
+
+@dataclass
+class Trajectory:
+    times: list[int]
+    records: dict[str, list[Any]]
+    final: list[np.ndarray]
+    stopped_early: str | None = None
+
+    def series(self, name: str) -> np.ndarray:
+        return np.asarray(self.records[name])
+
+
+def run_gd(prob: Problem, W0: Sequence[np.ndarray], eta: float, steps: int,
+           observables: dict[str, Observable] | None = None, stride: int = 1,
+           stop: Callable[[State], str | None] | None = None,
+           progress: Callable[[int, int], None] | None = None) -> Trajectory:
+    """Run GD and keep only the observables, every ``stride`` steps (and the last step).
+
+    ``stop(state)`` may return a reason to end the run early (e.g. a non-finite loss); the
+    default stops when the loss becomes non-finite.
+    """
+    observables = observables or {"loss": lambda s: s.loss}
+    records: dict[str, list[Any]] = {k: [] for k in observables}
+    times: list[int] = []
+    reason = None
+    st = None
+    for st in iterate_gd(prob, W0, eta, steps):
+        if st.t % stride == 0 or st.t == steps:
+            times.append(st.t)
+            for k, fn in observables.items():
+                records[k].append(fn(st))
+        reason = stop(st) if stop else (None if np.isfinite(st.loss) else "non-finite loss")
+        if progress and st.t % max(1, steps // 20) == 0:
+            progress(st.t, steps)
+        if reason:
+            break
+    assert st is not None
+    return Trajectory(times=times, records=records, final=st.Ws, stopped_early=reason)

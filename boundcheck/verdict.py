@@ -1,0 +1,135 @@
+"""Conditions (lhs, relation, rhs) and the three-valued verdicts they evaluate to.
+
+A condition never yields a bare bool: :func:`evaluate` returns a :class:`Outcome` with the
+margin, the ratio and a self-explaining message (DESIGN.md, principle 6).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Verdict(StrEnum):
+    HOLDS = "holds"  # certified by enclosures
+    HOLDS_NUMERICALLY = "holds-numerically"  # float64 only
+    REFUTED = "refuted"  # a counterexample (certified when the backend is)
+    CONSISTENT = "consistent"  # statistical / scaling, claim inside the interval
+    INCONSISTENT = "inconsistent"
+    VACUOUS = "vacuous"  # no instance met the hypotheses
+    INCONCLUSIVE = "inconclusive"  # an enclosure straddles the comparison
+    ERROR = "error"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+#: Verdicts that count as a pass when a result is expected to hold.
+PASSING = frozenset({Verdict.HOLDS, Verdict.HOLDS_NUMERICALLY, Verdict.CONSISTENT})
+
+RELATIONS = ("<=", "<", ">=", ">", "==")
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A named inequality ``lhs rel rhs``; lhs and rhs are backend scalars.
+
+    For ``==`` the comparison is ``|lhs - rhs| <= atol + rtol*|rhs|``; ``atol``/``rtol``
+    must come from the backend's error analysis or the statement, never from convenience.
+    """
+
+    name: str
+    lhs: Any
+    rel: str
+    rhs: Any
+    context: str = ""
+    rtol: float = 0.0
+    atol: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.rel not in RELATIONS:
+            raise ValueError(f"relation {self.rel!r} is not one of {RELATIONS}")
+
+
+@dataclass
+class Outcome:
+    """The evaluation of one condition: ``status`` is True, False or None (undecided)."""
+
+    name: str
+    status: bool | None
+    lhs: float
+    rhs: float
+    rel: str
+    margin: float  # signed slack, positive when the condition holds
+    ratio: float  # lhs / rhs (nan when rhs == 0)
+    certified: bool
+    context: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def relative_margin(self) -> float:
+        scale = max(abs(self.rhs), abs(self.lhs), 1e-300)
+        return self.margin / scale
+
+    def message(self) -> str:
+        word = {True: "holds", False: "VIOLATED", None: "undecided"}[self.status]
+        ctx = f" [{self.context}]" if self.context else ""
+        return (
+            f"{self.name}: lhs={self.lhs:.6g} {self.rel} rhs={self.rhs:.6g} {word}"
+            f" (margin={self.margin:.3g}){ctx}"
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "status": self.status,
+            "lhs": _json_float(self.lhs),
+            "rel": self.rel,
+            "rhs": _json_float(self.rhs),
+            "margin": _json_float(self.margin),
+            "ratio": _json_float(self.ratio),
+            "certified": self.certified,
+            "context": self.context,
+        }
+
+
+def _json_float(x: float) -> float | str:
+    if isinstance(x, float) and not math.isfinite(x):
+        return str(x)
+    return x
+
+
+def evaluate(cond: Condition, backend: Any) -> Outcome:
+    """Evaluate ``cond`` with ``backend.compare``; the backend decides certification."""
+    status = backend.compare(cond.lhs, cond.rel, cond.rhs, rtol=cond.rtol, atol=cond.atol)
+    lhs = backend.mid(cond.lhs)
+    rhs = backend.mid(cond.rhs)
+    if cond.rel in ("<=", "<"):
+        margin = rhs - lhs
+    elif cond.rel in (">=", ">"):
+        margin = lhs - rhs
+    else:
+        margin = cond.atol + cond.rtol * abs(rhs) - abs(lhs - rhs)
+    ratio = lhs / rhs if rhs != 0 else math.nan
+    return Outcome(
+        name=cond.name,
+        status=status,
+        lhs=lhs,
+        rhs=rhs,
+        rel=cond.rel,
+        margin=margin,
+        ratio=ratio,
+        certified=bool(backend.certified),
+        context=cond.context,
+    )
+
+
+def combine(outcomes: list[Outcome]) -> bool | None:
+    """All hold -> True; any violated -> False; otherwise None."""
+    if any(o.status is False for o in outcomes):
+        return False
+    if any(o.status is None for o in outcomes):
+        return None
+    return True

@@ -1,0 +1,41 @@
+import json
+
+from boundcheck.cli import main
+
+
+def test_list_json(capsys):
+    assert main(["list", "--paper", "hxp20", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert "hxp20.claim4_4" in {r["id"] for r in rows}
+
+
+def test_unknown_id_is_usage_error(capsys):
+    assert main(["check", "hxp20.nope"]) == 2
+    assert "unknown result id" in capsys.readouterr().err
+
+
+def test_unknown_paper_is_usage_error(capsys):
+    assert main(["list", "--paper", "nopaper"]) == 2
+
+
+def test_check_writes_json(tmp_path, capsys):
+    out = tmp_path / "out.json"
+    code = main(["check", "hxp20.claim4_4", "--instances", "12", "--json", str(out), "--quiet"])
+    assert code == 0
+    data = json.loads(out.read_text())
+    res = data["results"][0]
+    for field in ("id", "verdict", "counts", "tightness", "seeds", "backend"):
+        assert field in res
+    assert res["verdict"] == "holds-numerically"
+    assert res["counts"]["hypotheses_held"] >= 10
+
+
+def test_counterexample_file_rechecks(tmp_path):
+    from boundcheck.harness import recheck, run_result
+    from boundcheck.registry import get
+
+    r = get("hxp20.claim4_4")
+    rep = run_result(r, overrides=r.broken, counterexample_dir=tmp_path)
+    assert rep.counterexamples
+    again = recheck(rep.counterexamples[0])
+    assert str(again.verdict) == "refuted"
