@@ -51,6 +51,33 @@ def haar_isometry(rng: np.random.Generator, rows: int, cols: int) -> np.ndarray:
     return q if tall else q.T
 
 
+def dyadic_orthogonal(rng: np.random.Generator, n: int, reflections: int = 4) -> np.ndarray:
+    """A random *exactly* orthogonal n x n matrix whose entries are dyadic rationals.
+
+    Product of a signed permutation and Householder reflections ``I - 2 v v^T / v^T v`` with
+    ``v`` in {0, +-1}^n having 2^k non-zeros, so ``v^T v = 2^k`` and every entry is
+    ``integer / 2^j`` with small j: exactly representable in float64, so ``Q^T Q = I`` holds
+    in exact arithmetic on the stored values (not Haar, but rich enough to test results
+    that need exact isometries, e.g. hxp20 eq. (8), with certified arithmetic).
+    """
+    Q = np.eye(n)[rng.permutation(n)] * rng.choice([-1.0, 1.0], size=n)
+    if n >= 2:
+        kmax = int(np.floor(np.log2(n)))
+        for _ in range(reflections):
+            k = int(rng.integers(1, kmax + 1))
+            v = np.zeros(n)
+            idx = rng.choice(n, size=2**k, replace=False)
+            v[idx] = rng.choice([-1.0, 1.0], size=2**k)
+            Q = Q - np.outer(v, (v @ Q)) * (2.0 / 2**k)
+    return Q
+
+
+def exact_isometry(rng: np.random.Generator, rows: int, cols: int) -> np.ndarray:
+    """Columns (rows >= cols) or rows of :func:`dyadic_orthogonal`: an exact isometry."""
+    Q = dyadic_orthogonal(rng, max(rows, cols))
+    return Q[:, :cols] if rows >= cols else Q[:rows, :]
+
+
 @register_init("gaussian")
 def gaussian(rng: np.random.Generator, dims: tuple[int, ...],
              sigma: float | Sequence[float] = 1.0) -> list[np.ndarray]:
@@ -66,11 +93,13 @@ def gaussian(rng: np.random.Generator, dims: tuple[int, ...],
 
 @register_init("orthogonal")
 def scaled_orthogonal(rng: np.random.Generator, dims: tuple[int, ...],
-                      normalized: bool = False) -> list[np.ndarray]:
+                      normalized: bool = False, exact: bool = False) -> list[np.ndarray]:
     """hxp20 eq. (4): Haar scaled-orthogonal layers with ``W^T W = m I`` etc.
 
-    ``normalized=True`` returns ``V_i = W_i / sqrt(m)`` (exact (semi-)isometries), the
-    overflow-free parametrization.
+    ``normalized=True`` returns ``V_i = W_i / sqrt(m)`` ((semi-)isometries), the
+    overflow-free parametrization. ``exact=True`` (needs ``normalized``) draws exactly
+    isometric dyadic matrices (:func:`exact_isometry`) instead of Haar ones, for certified
+    checks of statements that assume exact orthogonality.
     """
     if len(dims) < 3:
         raise InputError(f"orthogonal init (hxp20 eq. (4)) needs L >= 2, got dims={dims}")
@@ -83,8 +112,11 @@ def scaled_orthogonal(rng: np.random.Generator, dims: tuple[int, ...],
         raise InputError(
             f"orthogonal init needs width m >= max(d_x, d_y) = {max(d_x, d_y)}, got m={m}"
         )
+    if exact and not normalized:
+        raise InputError("exact orthogonal init is only available with normalized=True")
+    draw = exact_isometry if exact else haar_isometry
     c = 1.0 if normalized else np.sqrt(m)
-    return [c * haar_isometry(rng, dims[i + 1], dims[i]) for i in range(len(dims) - 1)]
+    return [c * draw(rng, dims[i + 1], dims[i]) for i in range(len(dims) - 1)]
 
 
 @register_init("identity")

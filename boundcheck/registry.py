@@ -21,14 +21,15 @@ def register(*results: Result) -> None:
 
 
 def load_papers() -> None:
-    """Import every module of the paper package (idempotent)."""
+    """Import every module of the paper package and its sub-packages (idempotent)."""
     global _LOADED
     if _LOADED:
         return
     pkg = importlib.import_module(PAPER_PACKAGE)
-    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
-        if not info.name.startswith("_"):
-            importlib.import_module(f"{PAPER_PACKAGE}.{info.name}")
+    mods = pkgutil.walk_packages(pkg.__path__, prefix=f"{PAPER_PACKAGE}.")
+    for info in sorted(mods, key=lambda i: i.name):
+        if not info.name.rsplit(".", 1)[-1].startswith("_"):
+            importlib.import_module(info.name)
     _LOADED = True
 
 
