@@ -37,7 +37,12 @@ class Condition:
     """A named inequality ``lhs rel rhs``; lhs and rhs are backend scalars.
 
     For ``==`` the comparison is ``|lhs - rhs| <= atol + rtol*|rhs|``; ``atol``/``rtol``
-    must come from the backend's error analysis or the statement, never from convenience.
+    belong to the statement (e.g. "equal up to 1e-12"), never to convenience.
+
+    ``float_tol`` is a rounding allowance that only *non-certified* backends apply (added to
+    ``atol``, and to the right-hand side of inequalities). It must come from an error
+    analysis of the float64 computation (e.g. ``n * L * eps`` for a product of L matrices);
+    certified backends ignore it and decide from their enclosures alone.
     """
 
     name: str
@@ -47,6 +52,7 @@ class Condition:
     context: str = ""
     rtol: float = 0.0
     atol: float = 0.0
+    float_tol: float = 0.0
 
     def __post_init__(self) -> None:
         if self.rel not in RELATIONS:
@@ -103,7 +109,8 @@ def _json_float(x: float) -> float | str:
 
 def evaluate(cond: Condition, backend: Any) -> Outcome:
     """Evaluate ``cond`` with ``backend.compare``; the backend decides certification."""
-    status = backend.compare(cond.lhs, cond.rel, cond.rhs, rtol=cond.rtol, atol=cond.atol)
+    atol = cond.atol if backend.certified else cond.atol + cond.float_tol
+    status = backend.compare(cond.lhs, cond.rel, cond.rhs, rtol=cond.rtol, atol=atol)
     lhs = backend.mid(cond.lhs)
     rhs = backend.mid(cond.rhs)
     if cond.rel in ("<=", "<"):
