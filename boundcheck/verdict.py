@@ -76,7 +76,10 @@ class Outcome:
 
     @property
     def relative_margin(self) -> float:
-        scale = max(abs(self.rhs), abs(self.lhs), 1e-300)
+        """Margin relative to the larger side; for ``x <= 0 (+ allowance)`` conditions,
+        relative to the allowance, so that 1 means "far inside" and 0 "at the bound"."""
+        scale = max(abs(self.rhs), abs(self.lhs), abs(self.margin) if self.rhs == 0 else 0.0,
+                    1e-300)
         return self.margin / scale
 
     def message(self) -> str:
@@ -110,24 +113,26 @@ def _json_float(x: float) -> float | str:
 def evaluate(cond: Condition, backend: Any) -> Outcome:
     """Evaluate ``cond`` with ``backend.compare``; the backend decides certification."""
     atol = cond.atol if backend.certified else cond.atol + cond.float_tol
-    status = backend.compare(cond.lhs, cond.rel, cond.rhs, rtol=cond.rtol, atol=atol)
+    raw = backend.compare(cond.lhs, cond.rel, cond.rhs, rtol=cond.rtol, atol=atol)
+    status = None if raw is None else bool(raw)  # numpy bools are not `False`
     lhs = backend.mid(cond.lhs)
     rhs = backend.mid(cond.rhs)
+    # The margin is measured against the bound actually tested (allowances included).
     if cond.rel in ("<=", "<"):
-        margin = rhs - lhs
+        margin = rhs + atol - lhs
     elif cond.rel in (">=", ">"):
-        margin = lhs - rhs
+        margin = lhs - (rhs - atol)
     else:
-        margin = cond.atol + cond.rtol * abs(rhs) - abs(lhs - rhs)
+        margin = atol + cond.rtol * abs(rhs) - abs(lhs - rhs)
     ratio = lhs / rhs if rhs != 0 else math.nan
     return Outcome(
         name=cond.name,
         status=status,
-        lhs=lhs,
-        rhs=rhs,
+        lhs=float(lhs),
+        rhs=float(rhs),
         rel=cond.rel,
-        margin=margin,
-        ratio=ratio,
+        margin=float(margin),
+        ratio=float(ratio),
         certified=bool(backend.certified),
         context=cond.context,
     )

@@ -1,0 +1,360 @@
+"""hxp20 §3-4 definitions and exact identities: eqs. (1), (2), the data quantities of §4,
+Assumption 4.1, the expansion defining E(t), eqs. (6)-(7) and footnote 3.
+
+Hu, Xiao & Pennington, ICLR 2020. Catalog: ``shared/catalog/hxp20.md`` §1 and §4.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+
+from boundcheck import kernels, network
+from boundcheck.init import haar_isometry, initialize
+from boundcheck.problem import Problem
+from boundcheck.registry import register
+from boundcheck.result import Deterministic, Instance, Params, Result, Source
+from boundcheck.verdict import Condition
+
+from . import PAPER
+
+EPS = np.finfo(float).eps
+
+
+def _no_hypotheses(inst: Instance, ops: Any, p: Params) -> list[Condition]:
+    return []
+
+
+def random_plain_instance(rng: np.random.Generator, max_L: int = 4, max_width: int = 4,
+                          min_dy: int = 1, n_range: tuple[int, int] = (1, 5)) -> Instance:
+    """A random plain problem with Gaussian weights of moderate scale."""
+    L = int(rng.integers(2, max_L + 1))
+    dims = [int(d) for d in rng.integers(1, max_width + 1, size=L + 1)]
+    dims[-1] = max(dims[-1], min_dy)
+    n = int(rng.integers(n_range[0], n_range[1] + 1))
+    prob = Problem(X=rng.standard_normal((dims[0], n)), Y=rng.standard_normal((dims[-1], n)),
+                   dims=tuple(dims), alpha=float(rng.uniform(0.5, 2.0)))
+    Ws = initialize("gaussian", rng, dims, sigma=1.0 / np.sqrt(max(dims)))
+    return {"problem": prob, "weights": Ws}
+
+
+def _sample_plain(rng: np.random.Generator, p: Params) -> Instance:
+    return random_plain_instance(rng, p["max_L"], p["max_width"], p.get("min_dy", 1),
+                                 (p.get("min_n", 1), p.get("max_n", 5)))
+
+
+# --------------------------------------------------------------------------- eq. (1)
+def _eq1_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
+    """Output of the engine's model vs the definition alpha * W_L ... W_1 x, column by column."""
+    prob: Problem = inst["problem"]
+    Ws = [ops.asarray(W) for W in inst["weights"]]
+    U = network.forward(ops, prob, Ws)
+    full = network.partial_product(ops, Ws, 1, prob.L)
+    conds = []
+    for k in range(prob.n):
+        x = ops.asarray(prob.X[:, [k]])
+        f = ops.scale(ops.scalar(prob.alpha * p["alpha_factor"]), ops.matmul(full, x))
+        u = ops.asarray(ops.to_numpy(U)[:, [k]]) if hasattr(ops, "to_numpy") else U
+        diff = ops.fro_norm(ops.sub(u, f))
+        conds.append(Condition("||U[:,k] - alpha W_{L:1} x_k||", diff, "<=",
+                               ops.scalar(0.0), context=f"k={k}",
+                               float_tol=4 * prob.L * max(prob.dims) * EPS
+                               * (1 + ops.mid(ops.fro_norm(f)))))
+    return conds
+
+
+register(Result(
+    id="hxp20.eq1", title="Deep linear network f(x) = alpha W_L ... W_1 x",
+    source=Source(PAPER, "§3.2", "eq. (1)"),
+    statement=r"f(x;W_1,\dots,W_L)=\alpha W_LW_{L-1}\cdots W_1x",
+    kind="definition",
+    check=Deterministic(_sample_plain, _no_hypotheses, _eq1_conclusions),
+    params={"max_L": 5, "max_width": 4, "alpha_factor": 1.0},
+    broken={"alpha_factor": 1.5},
+    instances=12,
+    notes="Definition checked as: the engine's output equals the direct product, column by "
+          "column (float64 rounding allowance 4 L d eps).",
+))
+
+
+# --------------------------------------------------------------------------- eq. (2)
+def _eq2_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
+    prob: Problem = inst["problem"]
+    Ws = inst["weights"]
+    engine = kernels.loss(prob, Ws)
+    total = 0.0
+    for k in range(prob.n):
+        fk = prob.alpha * network.partial_product(ops, Ws, 1, prob.L) @ prob.X[:, k]
+        total += 0.5 * float(np.sum((fk - prob.Y[:, k]) ** 2))
+    if p["normalization"] == "mean":  # the pitfall the catalog warns about (1/n)
+        total /= prob.n
+    return [Condition("loss(engine) = 1/2 sum_k ||f(x_k) - y_k||^2", ops.scalar(engine), "==",
+                      ops.scalar(total), rtol=0.0, float_tol=1e-12 * (1 + abs(total)))]
+
+
+register(Result(
+    id="hxp20.eq2", title="Objective: 1/2 sum of squared errors (no 1/n)",
+    source=Source(PAPER, "§3.2", "eq. (2)"),
+    statement=r"\ell=\tfrac12\sum_{k=1}^n\|f(x_k)-y_k\|^2=\tfrac12\|\alpha W_{L:1}X-Y\|_F^2",
+    kind="definition",
+    check=Deterministic(_sample_plain, _no_hypotheses, _eq2_conclusions),
+    params={"max_L": 4, "max_width": 4, "min_n": 2, "max_n": 6, "normalization": "sum"},
+    broken={"normalization": "mean"},
+    instances=12,
+    notes="The broken variant is the 1/n-normalized MSE the catalog warns silently rescales eta.",
+))
+
+
+# --------------------------------------------------------------------------- def 4.1
+def _def4_1_sample(rng: np.random.Generator, p: Params) -> Instance:
+    d_x = int(rng.integers(1, 6))
+    n = int(rng.integers(1, 7))
+    r = int(rng.integers(1, min(d_x, n) + 1))
+    if rng.random() < 0.5:  # isotropic: equality case r~ = r
+        return {"X": 2.0 * haar_isometry(rng, d_x, r), "rank": r}
+    X = rng.standard_normal((d_x, r)) @ rng.standard_normal((r, n))  # rank r (a.s.)
+    return {"X": X, "rank": r}
+
+
+def _def4_1_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
+    X = ops.asarray(inst["X"])
+    fro = ops.fro_norm(X)
+    stable_rank = fro * fro / (ops.spec_norm(X) * ops.spec_norm(X))
+    return [Condition("footnote 2: stable rank <= rank", stable_rank, "<=",
+                      ops.scalar(p["rank_factor"] * inst["rank"]),
+                      float_tol=64 * EPS * inst["rank"])]
+
+
+register(Result(
+    id="hxp20.def4_1", title="Data quantities W*, l*, r, kappa, stable rank (with footnote 2)",
+    source=Source(PAPER, "§4, footnote 2", "Def. of r, kappa, r~"),
+    statement=r"\tilde r=\|X\|_F^2/\|X\|^2\le r=\operatorname{rank}X",
+    kind="definition",
+    check=Deterministic(_def4_1_sample, _no_hypotheses, _def4_1_conclusions),
+    params={"rank_factor": 1.0},
+    broken={"rank_factor": 0.5},
+    instances=16,
+))
+
+
+# --------------------------------------------------------------------------- Assumption 4.1
+def reduce_data(X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Assumption 4.1's reduction: ``(X~, W*, l*)`` with ``X~ = Q_r Sigma_r``, W* = Y X^+."""
+    Q, s, _ = np.linalg.svd(X, full_matrices=False)
+    r = int(np.sum(s > max(X.shape) * EPS * s[0]))
+    Xt = Q[:, :r] * s[:r]
+    Wstar = Y @ np.linalg.pinv(X)
+    lstar = 0.5 * float(np.sum((Wstar @ X - Y) ** 2))
+    return Xt, Wstar, lstar
+
+
+def _asm4_1_sample(rng: np.random.Generator, p: Params) -> Instance:
+    d_x, d_y = int(rng.integers(2, 4)), int(rng.integers(1, 3))
+    n = int(rng.integers(d_x + 1, d_x + 4))  # n > d_x: generally not realizable, l* > 0
+    m, L = int(rng.integers(max(d_x, d_y), 6)), int(rng.integers(2, 4))
+    X = rng.standard_normal((d_x, n))
+    if rng.random() < 0.5:  # rank-deficient X
+        X[-1] = X[0]
+    Y = rng.standard_normal((d_y, n))
+    dims = (d_x,) + (m,) * (L - 1) + (d_y,)
+    Ws = initialize("gaussian", rng, dims, sigma=1.0 / np.sqrt(m))
+    return {"X": X, "Y": Y, "dims": dims, "weights": Ws, "eta": 0.01}
+
+
+def _asm4_1_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
+    X, Y, Ws = inst["X"], inst["Y"], inst["weights"]
+    Xt, Wstar, lstar = reduce_data(X, Y)
+    full = Problem(X=X, Y=Y, dims=inst["dims"])
+    red = Problem(X=Xt, Y=Wstar @ Xt, dims=inst["dims"])
+    conds = []
+    A, B = list(Ws), list(Ws)
+    for t in range(p["steps"]):
+        lf, lr = kernels.loss(full, A), kernels.loss(red, B)
+        conds.append(Condition("l(X,Y) = l(X~, W*X~) + l*", ops.scalar(lf), "==",
+                               ops.scalar(lr + p["lstar_factor"] * lstar), context=f"t={t}",
+                               float_tol=1e-11 * (1 + abs(lf))))
+        A, B = kernels.gd_step(full, A, inst["eta"]), kernels.gd_step(red, B, inst["eta"])
+        dev = max(np.linalg.norm(a - b) / (1 + np.linalg.norm(a)) for a, b in zip(A, B,
+                                                                                  strict=True))
+        conds.append(Condition("GD iterates coincide", ops.scalar(dev), "<=", ops.scalar(0.0),
+                               context=f"t={t + 1}", float_tol=1e-11))
+    return conds
+
+
+register(Result(
+    id="hxp20.asm4_1", title="WLOG reduction to full-rank X and realizable Y",
+    source=Source(PAPER, "§4, Assumption 4.1", "(justified by Du & Hu 2019, App. B)"),
+    statement=r"\tfrac12\|MX-Y\|_F^2=\tfrac12\|(M-W^*)\tilde X\|_F^2+\ell^*,\ "
+              r"\tilde X\tilde X^\top=XX^\top",
+    kind="assumption",
+    check=Deterministic(_asm4_1_sample, _no_hypotheses, _asm4_1_conclusions),
+    params={"steps": 5, "lstar_factor": 1.0},
+    broken={"lstar_factor": 0.0},
+    instances=12,
+    notes="Checked on n > d_x data (l* > 0) and on rank-deficient X: losses differ by l* and "
+          "the GD trajectories coincide to roundoff.",
+))
+
+
+# --------------------------------------------------------------------------- E(t) expansion
+def E_by_subsets(Ws: list[np.ndarray], G: list[np.ndarray], eta: float) -> np.ndarray:
+    """``sum_{|S|>=2} (-eta)^{|S|} prod_{k=L..1} M_k^S`` (M_k = G_k if k in S else W_k)."""
+    L = len(Ws)
+    total = np.zeros((Ws[-1].shape[0], Ws[0].shape[1]))
+    for size in range(2, L + 1):
+        for S in itertools.combinations(range(L), size):
+            prod = np.eye(Ws[0].shape[1])
+            for k in range(L):
+                prod = (G[k] if k in S else Ws[k]) @ prod
+            total += (-eta) ** size * prod
+    return total
+
+
+def _eq_expand_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
+    prob, Ws = inst["problem"], inst["weights"]
+    eta = p["eta"]
+    G = kernels.gradients(prob, Ws)
+    E = network.E_term(ops, prob, Ws, eta)
+    Es = E_by_subsets(Ws, G, eta)
+    E_half = network.E_term(ops, prob, Ws, eta / 2)
+    nE = float(np.linalg.norm(E))
+    ratio = nE / max(float(np.linalg.norm(E_half)), 1e-300)
+    lo, hi = p["ratio_band"]
+    return [
+        Condition("E(t) = sum over |S|>=2 of the product expansion",
+                  ops.scalar(float(np.linalg.norm(E - Es))), "<=", ops.scalar(0.0),
+                  float_tol=1e-9 * (1 + nE)),
+        Condition("||E(eta)|| / ||E(eta/2)|| >= lower (second order)", ops.scalar(ratio),
+                  ">=", ops.scalar(lo)),
+        Condition("||E(eta)|| / ||E(eta/2)|| <= upper (second order)", ops.scalar(ratio),
+                  "<=", ops.scalar(hi)),
+    ]
+
+
+register(Result(
+    id="hxp20.eq_expand", title="Expansion of the product update; definition of U(t), E(t)",
+    source=Source(PAPER, "§4.1", "display before eq. (6)"),
+    statement=r"W_{L:1}(t+1)=W_{L:1}(t)-\eta\sum_iW_{L:i+1}\nabla_iW_{i-1:1}+E(t)",
+    kind="identity",
+    check=Deterministic(_sample_plain, _no_hypotheses, _eq_expand_conclusions),
+    params={"max_L": 4, "max_width": 3, "eta": 1e-3, "ratio_band": [3.5, 4.5]},
+    broken={"ratio_band": [1.8, 2.2]},  # claiming E is first order in eta
+    instances=12,
+    notes="E(t) from the engine equals the explicit subset sum; halving eta divides ||E|| by "
+          "about 4 (second order).",
+))
+
+
+# --------------------------------------------------------------------------- eq. (6), (7)
+def vec(M: np.ndarray) -> np.ndarray:
+    """Column-major vectorization, as in the paper."""
+    return np.asarray(M).reshape(-1, order="F")
+
+
+def _eq6_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
+    prob, Ws = inst["problem"], inst["weights"]
+    eta = p["eta"]
+    U = kernels.forward(prob, Ws)
+    U1 = kernels.forward(prob, kernels.gd_step(prob, Ws, eta))
+    P = network.P_matrix(ops, prob, Ws)
+    E = network.E_term(ops, prob, Ws, eta)
+    rhs = p["P_sign"] * (-eta) * (P @ vec(U - prob.Y)) + prob.alpha * vec(E @ prob.X)
+    err = float(np.linalg.norm(vec(U1 - U) - rhs))
+    scale = float(np.linalg.norm(vec(U1 - U)))
+    return [Condition("vec(U(t+1)-U(t)) = -eta P vec(U-Y) + alpha vec(E X)",
+                      ops.scalar(err), "<=", ops.scalar(0.0), float_tol=1e-9 * (1 + scale))]
+
+
+register(Result(
+    id="hxp20.eq6", title="Output dynamics",
+    source=Source(PAPER, "§4.1", "eq. (6)"),
+    statement=r"\operatorname{vec}(U(t+1)-U(t))=-\eta P(t)\operatorname{vec}(U(t)-Y)"
+              r"+\alpha\operatorname{vec}(E(t)X)",
+    kind="identity",
+    check=Deterministic(_sample_plain, _no_hypotheses, _eq6_conclusions),
+    params={"max_L": 4, "max_width": 4, "eta": 0.05, "P_sign": 1.0},
+    broken={"P_sign": -1.0},
+    instances=12,
+))
+
+
+def _eq7_sample(rng: np.random.Generator, p: Params) -> Instance:
+    L = int(rng.integers(2, 6))
+    d_y = int(rng.integers(2, 4))
+    d_x = int(rng.integers(1, 4))
+    m = int(rng.integers(max(d_x, d_y), 7))
+    n = int(rng.integers(1, 4))
+    dims = (d_x,) + (m,) * (L - 1) + (d_y,)
+    prob = Problem(X=rng.standard_normal((d_x, n)), Y=rng.standard_normal((d_y, n)),
+                   dims=dims, alpha=float(np.sqrt(m / d_y)))
+    V0 = initialize("orthogonal", rng, dims, normalized=True)
+    Vt = [V + 0.3 * rng.standard_normal(V.shape) / np.sqrt(m) for V in V0]
+    return {"problem": prob, "V0": V0, "Vt": Vt}
+
+
+def _eq7_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
+    """P(t) is PSD at arbitrary weights; P(0) = (L/d_y) X^T X kron I at orthogonal init.
+
+    In V units ``alpha = sqrt(m/d_y)`` so that ``alpha V_{L:1} = W_{L:1}/sqrt(m^{L-1} d_y)``.
+    """
+    prob: Problem = inst["problem"]
+    m = prob.dims[1]  # P in W units = P in V units / m (GD step eta on W = eta/m on V)
+    Pt = network.P_matrix(ops, prob, inst["Vt"]) / m
+    P0 = network.P_matrix(ops, prob, inst["V0"]) / m
+    closed = p["p0_factor"] * prob.L / prob.d_y * np.kron(prob.X.T @ prob.X, np.eye(prob.d_y))
+    scale = float(np.linalg.norm(closed))
+    return [
+        Condition("lambda_min(P(t)) >= 0", ops.scalar(float(np.linalg.eigvalsh(Pt)[0])), ">=",
+                  ops.scalar(0.0), float_tol=1e-12 * (1 + float(np.linalg.norm(Pt)))),
+        Condition("P(0) = (L/d_y) X^T X kron I", ops.scalar(float(np.linalg.norm(P0 - closed))),
+                  "<=", ops.scalar(0.0), float_tol=1e-12 * prob.L * (1 + scale)),
+    ]
+
+
+register(Result(
+    id="hxp20.eq7", title="The PSD matrix P(t); closed form at orthogonal init",
+    source=Source(PAPER, "§4.1", "eq. (7)"),
+    statement=r"P=\alpha^2\sum_i[(W_{i-1:1}X)^\top(W_{i-1:1}X)]\otimes[W_{L:i+1}W_{L:i+1}^\top]"
+              r"\succeq0,\quad P(0)=\tfrac L{d_y}X^\top X\otimes I_{d_y}",
+    kind="definition",
+    check=Deterministic(_eq7_sample, _no_hypotheses, _eq7_conclusions),
+    params={"p0_factor": 1.0},
+    broken={"p0_factor": 1.0 / 2.0},
+    instances=12,
+    notes="The closed form of P(0) is derived in the catalog (sym5) from eq. (8), not printed.",
+))
+
+
+# --------------------------------------------------------------------------- footnote 3
+def _fn3_sample(rng: np.random.Generator, p: Params) -> Instance:
+    a, b = int(rng.integers(1, 5)), int(rng.integers(1, 5))
+    A = rng.standard_normal((a, a))
+    B = rng.standard_normal((b, b))
+    return {"A": A + A.T, "B": B + B.T}
+
+
+def _fn3_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
+    A, B = inst["A"], inst["B"]
+    ea, eb = np.linalg.eigvalsh(A), np.linalg.eigvalsh(B)
+    combos = np.add.outer(ea, eb) if p["combine"] == "sum" else np.multiply.outer(ea, eb)
+    predicted = np.sort(combos.ravel())
+    actual = np.linalg.eigvalsh(np.kron(A, B))
+    scale = 1 + float(np.max(np.abs(actual)))
+    return [Condition("spec(A kron B) = {lambda_i(A) lambda_j(B)}",
+                      ops.scalar(float(np.max(np.abs(actual - predicted)))), "<=",
+                      ops.scalar(0.0), float_tol=1e-12 * scale)]
+
+
+register(Result(
+    id="hxp20.fn3", title="Eigenvalues of Kronecker products",
+    source=Source(PAPER, "§4.1, footnote 3", ""),
+    statement=r"\operatorname{spec}(A\otimes B)=\{\lambda_i(A)\lambda_j(B)\}\ "
+              r"\text{for symmetric }A,B",
+    kind="fact",
+    check=Deterministic(_fn3_sample, _no_hypotheses, _fn3_conclusions),
+    params={"combine": "product"},
+    broken={"combine": "sum"},
+    instances=16,
+))
