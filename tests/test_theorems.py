@@ -12,6 +12,7 @@ import pytest
 
 from boundcheck.harness import CONFIRMS_ERRATUM, run_result
 from boundcheck.registry import all_results
+from boundcheck.result import Scaling, Symbolic
 from boundcheck.verdict import PASSING, Verdict
 
 RESULTS = all_results()
@@ -38,10 +39,12 @@ def test_verdict(result):
 @pytest.mark.parametrize("result", RESULTS, ids=KEYS)
 def test_nonvacuous(result):
     rep = _quick(result)
-    if rep.check_type == "symbolic":
+    if isinstance(result.check, Symbolic):
         assert rep.counts["tried"] >= 1
-    elif rep.check_type == "scaling":
+    elif isinstance(result.check, Scaling):
         assert rep.counts["tried"] >= 1, "a scaling check must test at least one fit"
+        if "trials" in rep.details:
+            assert rep.details["trials"] >= 10, rep.details
     else:
         assert rep.counts.get("hypotheses_held", 0) >= 10, rep.counts
     assert rep.verdict is not Verdict.VACUOUS
