@@ -66,6 +66,8 @@ def _parser() -> argparse.ArgumentParser:
     ck.add_argument("--json", dest="json_out", metavar="FILE")
     ck.add_argument("--counterexamples", default="counterexamples", metavar="DIR",
                     help="where failing instances are stored (default: ./counterexamples)")
+    ck.add_argument("--shrink", action="store_true",
+                    help="for a refuted result, search the smallest instance size that fails")
     common(ck)
 
     au = sub.add_parser("audit", help="check every registered result; write a report")
@@ -118,6 +120,20 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     results = [r for name in args.ids for r in registry.lookup(name)]
     reports = _check(results, args, args.profile, Path(args.counterexamples))
+    if args.shrink:
+        from boundcheck.search import shrink
+        from boundcheck.verdict import Verdict
+
+        for r, rep in zip(results, reports, strict=True):
+            if rep.verdict is Verdict.REFUTED and rep.check_type == "deterministic":
+                found = shrink(r, seed=args.seed, profile=args.profile,
+                               counterexample_dir=Path(args.counterexamples) / "minimal")
+                if found:
+                    rep.details["minimal"] = {"sizes": found.sizes,
+                                              "seeds": found.report.seeds[:3],
+                                              "files": found.report.counterexamples}
+                    print(f"  minimal failing sizes for {r.key}: {found.sizes} "
+                          f"(seed {found.report.seeds[0]}; {found.report.counterexamples[:1]})")
     if args.json_out:
         write_json(reports, args.json_out, {"command": "check", "seed": args.seed})
     return 0 if all(r.as_expected for r in reports) else 1

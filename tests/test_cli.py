@@ -39,3 +39,16 @@ def test_counterexample_file_rechecks(tmp_path):
     assert rep.counterexamples
     again = recheck(rep.counterexamples[0])
     assert str(again.verdict) == "refuted"
+
+
+def test_shrink_finds_smallest_failing_size(tmp_path):
+    from boundcheck.registry import get
+    from boundcheck.search import shrink
+
+    r = get("hxp20.claim4_4")
+    found = shrink(r, overrides=r.broken, counterexample_dir=tmp_path)
+    assert found is not None
+    # (1 + rho)^3 <= 1.25 still lets the chain reach (1 + rho)^2 > 1.1 at L = 3.
+    assert found.sizes["L_choices"] == 3
+    assert found.report.counterexamples
+    assert shrink(r) is None  # the printed claim has no counterexample to shrink
