@@ -20,19 +20,24 @@ from boundcheck.report import markdown, summary_line, table, write_json
 
 
 class _Progress:
-    """Progress on stderr: a rewritten line on a terminal, sparse lines otherwise."""
+    """Progress on stderr: a rewritten line on a terminal; off a terminal, a line every 10 s
+    for results that run longer than that."""
 
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled
         self.tty = sys.stderr.isatty()
-        self.last = 0.0
+        self.last = time.monotonic()
+        self.label = ""
 
     def __call__(self, done: int, total: int, label: str) -> None:
         if not self.enabled:
             return
         now = time.monotonic()
-        if not self.tty and now - self.last < 5 and done != total:
-            return
+        if label != self.label:
+            self.label, self.last = label, now
+        if not self.tty:
+            if now - self.last < 10:
+                return
         self.last = now
         msg = f"  {label}: {done}/{total}" if total else f"  {label}"
         if self.tty:
@@ -82,6 +87,15 @@ def _parser() -> argparse.ArgumentParser:
     rc.add_argument("--backend", default=None)
     rc.add_argument("--prec", type=int, default=None)
     return p
+
+
+def _nonnegative(args: argparse.Namespace) -> None:
+    if getattr(args, "instances", None) is not None and args.instances < 1:
+        raise BoundcheckError(f"--instances must be at least 1, got {args.instances}")
+    if getattr(args, "seed", 0) < 0:
+        raise BoundcheckError(f"--seed must be non-negative, got {args.seed}")
+    if getattr(args, "prec", None) is not None and args.prec < 16:
+        raise BoundcheckError(f"--prec must be at least 16 bits, got {args.prec}")
 
 
 def _backend_options(args: argparse.Namespace) -> dict:
@@ -184,6 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
+        _nonnegative(args)
         return {"list": cmd_list, "check": cmd_check, "audit": cmd_audit,
                 "recheck": cmd_recheck}[args.cmd](args)
     except BoundcheckError as exc:

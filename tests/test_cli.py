@@ -52,3 +52,9 @@ def test_shrink_finds_smallest_failing_size(tmp_path):
     assert found.sizes["L_choices"] == 3
     assert found.report.counterexamples
     assert shrink(r) is None  # the printed claim has no counterexample to shrink
+
+
+def test_bad_numbers_are_usage_errors(capsys):
+    assert main(["check", "hxp20.eq1", "--instances", "0"]) == 2
+    assert main(["check", "hxp20.eq1", "--seed", "-1"]) == 2
+    assert "must be" in capsys.readouterr().err
