@@ -136,7 +136,9 @@ register(Result(
           ", the Procedure-1 weights are 0-balanced (<= delta(c1)), and the Thm-2 eta meets (7) "
           "at c1' against the claimed success probability (38) at (d0', a) = (100, 100), i.e. "
           "0.27623 (stricter than p = 0.25); given the event, the convergence is Theorem 1 "
-          "(checked by the main-theorem results), and the two-phase T is acgh19.eq38_42. Full "
+          "(checked by the main-theorem results), and the two-phase T is acgh19.eq38_42. "
+          "Quick profile: success 231/500 = 0.462 (99% CI of the failure rate [0.479, 0.596]) "
+          "against the claimed 0.276. Full "
           "GD to T is infeasible (eta ~ 1e-18). s is read as ||Phi||_2/(sqrt(a) d0) (both "
           "catalogs); the literal OCR reading sqrt(a d0) is the broken variant: it gives "
           "success ~0.16 (second reading: 0.1596, CI [0.1577, 0.1615]) and is rejected. "
@@ -278,8 +280,8 @@ _lem10m_printed = Result(
     variant="proof-moment-printed", erratum=True, instances=12,
     notes="ERRATUM (typo in the proof; the lemma survives). Exact moments from polynomial "
           "expansion with E Z^2 = 1, E Z^4 = 3 give E X_ii^2 = s^4((a-b)^2 + 2(a+b)); the "
-          "printed cross term -ab is off by ab s^4 (e.g. a=2, b=5, s^2=1/2: exact 21/4 = 5.25 "
-          "vs printed 31/4 = 7.75; the second reading's Monte Carlo at (2,3,5), s=0.7: 5.504 "
+          "printed cross term -ab is off by ab s^4 (e.g. a=2, b=5, s^2=1/2: exact 23/4 = 5.75 "
+          "vs printed 33/4 = 8.25; the second reading's Monte Carlo at (2,3,5), s=0.7: 5.504 "
           "vs exact 5.522 vs printed 7.923). Refuted exactly whenever ab > 0, i.e. always. "
           "The bound used next, E X_ii^2 <= s^4((a+b)^2 + 2(a+b)), holds for both (printed "
           "exceeds exact), so (43) is unaffected: see the [proof-moment-repaired] variant.",
