@@ -16,7 +16,12 @@ from boundcheck.harness import recheck, run_result
 from boundcheck.registry import get
 from boundcheck.verdict import Verdict
 from theorems.acgh19._exact import Field, ordered_ratio, ratio, reduce_root
-from theorems.acgh19.failures import _claim4_instance, _matrix_run, _scalar_run
+from theorems.acgh19.failures import (
+    _claim4_instance,
+    _matrix_claim4_run,
+    _matrix_run,
+    _scalar_run,
+)
 from theorems.acgh19.probability import (
     cap_area_chudnov,
     cap_area_exact,
@@ -120,6 +125,21 @@ def test_claim4_conclusion_holds_where_lem17_fails():
         inst = _claim4_instance(N, eta, q, 3, "printed")
         h, _, concl = evaluate_instance(r.check, inst, be, p)
         assert h is True and all(o.status for o in concl)
+
+
+def test_claim4_matrix_run_reduces_to_scalar():
+    inst = _claim4_instance(2, "1/2", "9/10", 2, "printed")
+    args = (2, "1/2", "9/10", inst["A_pow"], inst["A_root"], 2, True)
+    _, scal = _scalar_run(*args)
+    _, mats = _matrix_claim4_run(*args, 3)
+    for t in range(3):
+        for j in range(2):
+            M = mats[t][j]
+            assert (M[0][0] - scal[t][j]).is_zero()
+            for i in range(3):
+                for k in range(3):
+                    if (i, k) != (0, 0):
+                        assert (M[i][k] - int(i == k)).is_zero()
 
 
 # ------------------------------------------------------------------ Claim 5 tie

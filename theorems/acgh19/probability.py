@@ -139,7 +139,9 @@ register(Result(
           "(checked by the main-theorem results), and the two-phase T is acgh19.eq38_42. "
           "Quick profile: success 231/500 = 0.462 (99% CI of the failure rate [0.479, 0.596]) "
           "against the claimed 0.276. Full "
-          "GD to T is infeasible (eta ~ 1e-18). s is read as ||Phi||_2/(sqrt(a) d0) (both "
+          "GD to T is infeasible: eta <= (s^2 d0)^3/(8e5) = 1.25e-18 at ||Phi|| = 1, "
+          "d0 = a = 100, N = 2 (the second reading's figure; the first catalog's 1e-15 is a "
+          "slip). s is read as ||Phi||_2/(sqrt(a) d0) (both "
           "catalogs); the literal OCR reading sqrt(a d0) is the broken variant: it gives "
           "success ~0.16 (second reading: 0.1596, CI [0.1577, 0.1615]) and is rejected. "
           "Procedure 1 for d_N = 1 is built locally (procedure1_scalar_output).",
