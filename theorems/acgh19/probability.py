@@ -25,6 +25,7 @@ from scipy.special import betaincinv, gammainc, gammaincc, ndtr
 from boundcheck.registry import register
 from boundcheck.result import Deterministic, Instance, Params, Result, Source, Statistical, Symbolic
 from boundcheck.verdict import Condition
+from theorems.acgh19._exact import ordered_ratio
 
 PAPER = "acgh19"
 F = ndtr  # standard normal CDF
@@ -247,6 +248,14 @@ def _lem10m_hyp(inst: Instance, ops: Any, p: Params) -> list[Condition]:
             Condition("s^2 > 0", float(sp.Rational(inst["s2"])), ">", 0.0)]
 
 
+def _exact_cond(name: str, X: sp.Rational, rel: str, Y: sp.Rational, ctx: str) -> Condition:
+    """``X rel Y`` for exact positive rationals, as an order-exact float ratio vs 1."""
+    diff = X - Y
+    sgn = 0 if diff == 0 else (1 if diff > 0 else -1)
+    return Condition(name, ordered_ratio(float(X / Y), sgn), rel, 1.0,
+                     context=f"{ctx}; exact {X} vs {Y}")
+
+
 def _lem10m_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     a, b, d = int(inst["a"]), int(inst["b"]), int(inst["d"])
     s4 = sp.Rational(inst["s2"]) ** 2
@@ -255,19 +264,15 @@ def _lem10m_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     cross = sp.Rational(p["cross"])
     claimed = s4 * (3 * (a + b) + a * (a - 1) + b * (b - 1) + cross * a * b)
     ctx = f"a={a}, b={b}, d={d}, s^2={inst['s2']}"
-    out = [Condition(f"E X_ii^2 = s^4(3(a+b)+a(a-1)+b(b-1){int(cross):+d}ab)", float(ex11), "==",
-                     float(claimed), context=f"{ctx}; exact {ex11} vs {claimed}",
-                     rtol=1e-13)]
+    out = [_exact_cond(f"E X_ii^2 = s^4(3(a+b)+a(a-1)+b(b-1){int(cross):+d}ab)", ex11, "==",
+                       claimed, ctx)]
     if p["check_downstream"]:
-        out.append(Condition("E X_ii^2 <= s^4((a+b)^2 + 2(a+b))", float(ex11), "<=",
-                             float(s4 * ((a + b) ** 2 + 2 * (a + b))), context=ctx))
-        out.append(Condition("E||A^TA - BB^T||_F^2 <= s^4(2d(a+b)^2 + d^2(a+b))", float(exf),
-                             "<=", float(s4 * (2 * d * (a + b) ** 2 + d * d * (a + b))),
-                             context=ctx))
-        out.append(Condition("E||.||_F^2 = s^4(d(a-b)^2 + d(d+1)(a+b)) (second reading)",
-                             float(exf), "==",
-                             float(s4 * (d * (a - b) ** 2 + d * (d + 1) * (a + b))),
-                             context=ctx, rtol=1e-13))
+        out.append(_exact_cond("E X_ii^2 <= s^4((a+b)^2 + 2(a+b))", ex11, "<=",
+                               s4 * ((a + b) ** 2 + 2 * (a + b)), ctx))
+        out.append(_exact_cond("E||A^TA - BB^T||_F^2 <= s^4(2d(a+b)^2 + d^2(a+b))", exf, "<=",
+                               s4 * (2 * d * (a + b) ** 2 + d * d * (a + b)), ctx))
+        out.append(_exact_cond("E||.||_F^2 = s^4(d(a-b)^2 + d(d+1)(a+b)) (second reading)",
+                               exf, "==", s4 * (d * (a - b) ** 2 + d * (d + 1) * (a + b)), ctx))
     return out
 
 
@@ -298,8 +303,8 @@ register(_lem10m_printed.with_variant(
     params={"max_dim": 3, "max_d": 2, "cross": "-2", "check_downstream": True},
     broken={"cross": "-1"},
     notes="Repaired moment identity (cross term -2ab) and the exact Frobenius moment of the "
-          "second reading, decided exactly (sympy rationals, then compared at rtol 1e-13 on "
-          "floats of exact rationals); the downstream inequalities of the proof hold. Broken: "
+          "second reading, decided exactly (sympy rationals; the conditions carry order-exact "
+          "float ratios); the downstream inequalities of the proof hold. Broken: "
           "the printed cross term -ab is rejected.",
 ))
 
