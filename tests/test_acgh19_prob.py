@@ -191,6 +191,7 @@ def test_cap_area_forms_agree():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("key", ["acgh19.lem17", "acgh19.lem17[repaired]", "acgh19.claim4",
+                                 "acgh19.thm2[phase1-descent]",
                                  "acgh19.claim5", "acgh19.thm2", "acgh19.claim3"])
 def test_full_profile(key):
     r = get(key)
