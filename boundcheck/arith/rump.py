@@ -28,7 +28,6 @@ Assumes IEEE binary64 in round-to-nearest (NumPy's default; nothing here changes
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
 from typing import Any
@@ -46,18 +45,53 @@ _INF = np.inf
 @cache
 def gamma(k: int) -> float:
     """A float ``>= k u / (1 - k u)``."""
-    g = Fraction(k, 2**53) / (1 - Fraction(k, 2**53))
-    f = float(g)
-    return f if Fraction(f) >= g else math.nextafter(f, math.inf)
+    return _float_up(Fraction(k, 2**53) / (1 - Fraction(k, 2**53)))
+
+
+def _float_up(v: Fraction) -> float:
+    f = float(v)
+    return f if Fraction(f) >= v else math.nextafter(f, math.inf)
 
 
 @cache
 def inv_one_minus_gamma(k: int) -> float:
     """A float ``>= 1 / (1 - gamma_k)``."""
+    return _float_up(1 / (1 - Fraction(gamma(k))))
+
+
+_UF = Fraction(1, 2**53)
+
+
+@cache
+def inflation(k: int, p: int) -> float:
+    """``G >= 1 / ((1 - gamma_k) (1 - u)^(p + 2))``: covers ``p`` RN roundings of a
+    non-negative expression, the final multiplication and addition (see :func:`_finish`)."""
+    return _float_up(1 / ((1 - Fraction(gamma(k))) * (1 - _UF) ** (p + 2)))
+
+
+@cache
+def gamma_ratio(k: int) -> float:
+    """``>= gamma_k / ((1 - gamma_k) (1 - u)^2)``."""
     g = Fraction(gamma(k))
-    v = 1 / (1 - g)
-    f = float(v)
-    return f if Fraction(f) >= v else math.nextafter(f, math.inf)
+    return _float_up(g / ((1 - g) * (1 - _UF) ** 2))
+
+
+def _abs_term(x: float) -> float:
+    """A float comfortably above ``x >= 0`` (two steps up)."""
+    return math.nextafter(math.nextafter(x, math.inf), math.inf)
+
+
+def _finish(S: np.ndarray, G: float, A: float) -> np.ndarray:
+    """``fl(fl(S * G) + A)`` in place: an upper bound of ``E`` whenever
+    ``S >= c E' - D`` with ``G >= 1/(c (1-u)^2)`` and ``A >= 2 D + (extra) + eta``.
+
+    Every operation rounds to nearest: ``fl(x y) >= x y (1 - u) - eta/2`` and, for
+    non-negative summands, ``fl(x + y) >= (x + y)(1 - u)`` (additions in the subnormal range
+    are exact), so ``fl(fl(S G) + A) >= c G (1-u)^2 E' - (stuff) + (1-u)(A - eta/2)``.
+    """
+    S *= G
+    S += A
+    return S
 
 
 def _up(x: np.ndarray) -> np.ndarray:
@@ -86,16 +120,33 @@ def upper_fro(T: np.ndarray) -> arb:
     return arb(bc.hi(bound.sqrt()))
 
 
-@dataclass(frozen=True, eq=False)
 class RMat:
-    """Midpoint-radius float64 matrix; ``rad is None`` means exact."""
+    """Midpoint-radius float64 matrix; ``rad is None`` means exact. Caches ``|mid|``."""
 
-    mid: np.ndarray
-    rad: np.ndarray | None = None
+    __slots__ = ("mid", "rad", "_abs", "_amax")
+
+    def __init__(self, mid: np.ndarray, rad: np.ndarray | None = None) -> None:
+        self.mid = mid
+        self.rad = rad
+        self._abs = None
+        self._amax = None
 
     @property
     def shape(self) -> tuple[int, int]:
         return self.mid.shape
+
+    @property
+    def absmid(self) -> np.ndarray:
+        if self._abs is None:
+            self._abs = np.abs(self.mid)
+        return self._abs
+
+    @property
+    def amax(self) -> float:
+        """``max |mid|`` (0 for an empty matrix)."""
+        if self._amax is None:
+            self._amax = float(self.absmid.max(initial=0.0))
+        return self._amax
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         r = 0.0 if self.rad is None else float(self.rad.max(initial=0.0))
@@ -154,43 +205,59 @@ class RumpBackend:
 
     # ------------------------------------------------------------------ algebra
     def matmul(self, a: RMat, b: RMat) -> RMat:
+        """Ball product; radius evaluated in RN and inflated (see module docstring).
+
+        With ``S`` the computed non-negative radius expression and ``p`` roundings along
+        any path, ``fl(fl(S G) + A)`` with ``G = inflation(k, p)`` bounds the exact
+        expression; ``A`` collects the underflow terms (multiples of ``eta``), including
+        ``eta/2`` per underflowing product amplified by the row sums it is multiplied with.
+        """
         a, b = self.asarray(a), self.asarray(b)
         mA, rA, mB, rB = a.mid, a.rad, b.mid, b.rad
         k = mA.shape[1]
         C = mA @ mB
-        g = gamma(k)
-        aA = np.abs(mA)
-        aB = np.abs(mB)
+        aA, aB = a.absmid, b.absmid
+        eta = bc.ETA
         if rA is None and rB is None:
-            # |C - mA mB| <= gamma_k |mA||mB| + (k+1) eta
-            rad = upper_matmul(aA, aB)
-            rad *= g
-            _up(rad)
-            rad += (k + 1) * bc.ETA
-            return RMat(C, _up(rad))
-        Q1 = aB * g
-        _up(Q1)
-        if rB is not None:
-            Q1 += rB
-            _up(Q1)
+            # |C - mA mB| <= gamma_k |mA||mB| + (k+1) eta and |mA||mB| <= (S + (k+1) eta)
+            # / (1 - gamma_k) with S = fl(|mA||mB|).
+            S = aA @ aB
+            return RMat(C, _finish(S, gamma_ratio(k), _abs_term((4 * k + 8) * eta)))
+        g = gamma(k)
+        if rB is None:
+            # E = (gamma |mA| + rA) |mB| + (k+1) eta; gamma|mA| may underflow (eta/2 each,
+            # times column sums of |mB| <= k max|mB|).
+            T = aA * g
+            T += rA
+            S = T @ aB
+            D = eta * (0.5 * k * b.amax + 2 * k + 2)
+            return RMat(C, _finish(S, inflation(k, 2), _abs_term(3 * D + (2 * k + 4) * eta)))
         if rA is None:
-            return RMat(C, upper_matmul(aA, Q1, extra=(k + 1) * bc.ETA))
-        Q2 = aB if rB is None else _up(aB + rB)
-        rad = upper_matmul(np.hstack((aA, rA)), np.vstack((Q1, Q2)),
-                           extra=(k + 1) * bc.ETA)
-        return RMat(C, rad)
+            # E = |mA| (gamma |mB| + rB) + (k+1) eta
+            Q = aB * g
+            Q += rB
+            S = aA @ Q
+            D = eta * (0.5 * k * a.amax + 2 * k + 2)
+            return RMat(C, _finish(S, inflation(k, 2), _abs_term(3 * D + (2 * k + 4) * eta)))
+        # E = |mA| (gamma |mB| + rB) + rA (|mB| + rB) + (k+1) eta
+        Q = aB * g
+        Q += rB
+        Z = aB + rB
+        S = aA @ Q
+        S += rA @ Z
+        D = eta * (0.5 * k * a.amax + 3 * k + 3)
+        return RMat(C, _finish(S, inflation(k, 3), _abs_term(3 * D + (2 * k + 4) * eta)))
 
     def _addsub(self, a: RMat, b: RMat, sign: int) -> RMat:
+        """Radius ``u |C| + rA + rB`` (the RN error of one addition is ``<= u |fl(x)|``)."""
         a, b = self.asarray(a), self.asarray(b)
         C = a.mid + b.mid if sign > 0 else a.mid - b.mid
-        rad = np.abs(C)
-        rad *= bc.U
-        _up(rad)
+        S = np.abs(C)
+        S *= bc.U  # exact unless it underflows (deficit <= eta/2)
         for r in (a.rad, b.rad):
             if r is not None:
-                rad += r
-                _up(rad)
-        return RMat(C, rad)
+                S += r
+        return RMat(C, _finish(S, inflation(1, 2), 4 * bc.ETA))
 
     def add(self, a: RMat, b: RMat) -> RMat:
         return self._addsub(a, b, 1)
