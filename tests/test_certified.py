@@ -22,6 +22,7 @@ from boundcheck import kernels, network
 from boundcheck.arith import _ballcore as bc
 from boundcheck.arith import get_backend
 from boundcheck.arith.rump import RMat
+from boundcheck.fastcert import fast_one_step
 from boundcheck.harness import recheck, run_result
 from boundcheck.init import dyadic_orthogonal, initialize
 from boundcheck.oracle import (
@@ -184,6 +185,12 @@ def _oracle_check(seed: int) -> dict:
             gen = network.gd_step(be, prob, Ws, eta)
             assert all(in_ball(e, b) for e, b in zip(ex, gen, strict=True)), (seed, t, be.name)
             assert in_ball(ex_loss, be.scalar(network.loss(be, prob, Ws))), (seed, t, be.name)
+        # the fast expression-level path (fastcert) encloses the same exact values
+        fs = fast_one_step(prob, hat[t], eta)
+        assert all(in_ball(e, b) for e, b in zip(ex, fs.new, strict=True)), (seed, t, "fast")
+        assert q(fs.loss_old[0]) <= ex_loss <= q(fs.loss_old[1]), (seed, t, "fast loss")
+        ex_new_loss, _ = exact_gradients(prob, ex)
+        assert q(fs.loss_new[0]) <= ex_new_loss <= q(fs.loss_new[1]), (seed, t, "fast new")
     # trajectory: every exact iterate lies within the shadowing bound
     rep = shadow_gd(prob, W0, eta, steps, e_max=1.0, computed=hat)
     stats["horizon"] = rep.horizon
@@ -224,6 +231,13 @@ def _deep_problem(L=10, m=16, d=4, n=8, seed=0):
     Y = rng.standard_normal((d, d)) @ X / np.sqrt(d)  # realizable target (hxp20 Asm. 4.1)
     prob = Problem(X=X, Y=Y, dims=dims, alpha=np.sqrt(m / d))  # V-parametrization
     return prob, initialize("orthogonal", rng, dims, normalized=True)
+
+
+def test_fast_one_step_deep_certifies_descent():
+    prob, W0 = _deep_problem()
+    fs = fast_one_step(prob, W0, 1e-3)
+    assert fs.descent is True
+    assert fs.loss_old[1] - fs.loss_old[0] < 1e-2 * fs.loss_old[0]
 
 
 def test_shadowing_deep_quick():
