@@ -152,6 +152,11 @@ class RMat:
         r = 0.0 if self.rad is None else float(self.rad.max(initial=0.0))
         return f"RMat(shape={self.mid.shape}, max_rad={r:.3g})"
 
+    def __array__(self, *args: object, **kw: object) -> np.ndarray:
+        raise TypeError("a certified ball matrix (RMat) does not convert to a NumPy array "
+                        "implicitly; use the backend vocabulary, or ops.to_numpy(A) for its "
+                        "(uncertified) midpoint")
+
 
 def _check_finite(a: np.ndarray) -> np.ndarray:
     if not np.all(np.isfinite(a)):
