@@ -246,3 +246,62 @@ def shadow_gd(prob: Problem, W0: Sequence[np.ndarray], eta: float, steps: int,
                            details={"descent_certified_steps": descent,
                                     "defect_arithmetic": step_ops.label,
                                     "norm_arithmetic": ops.label})
+
+
+@dataclass
+class TrajectoryCheck:
+    """State-wise conditions along a shadowed run: certified up to the horizon."""
+
+    verdict: Any  # boundcheck.verdict.Verdict
+    horizon: int
+    checked: list[tuple[int, bool | None, bool]]  # (t, status, certified)
+    messages: list[str]
+    shadowing: ShadowingReport
+
+
+def check_trajectory(prob: Problem, W0: Sequence[np.ndarray], eta: float, steps: int,
+                     conditions: Any, stride: int = 1, e_max: float = 1e-6
+                     ) -> TrajectoryCheck:
+    """Evaluate ``conditions(ops, Ws, t) -> list[Condition]`` on the EXACT GD trajectory.
+
+    For ``t <= horizon`` the conditions are evaluated with the certified float64 backend
+    on :meth:`ShadowingReport.state_ball` (balls containing the exact iterate); beyond the
+    horizon on the computed iterate in float64. The verdict is ``refuted`` when a certified
+    evaluation fails, ``holds`` when every checked state is certified and holds,
+    ``holds-numerically`` when some states lie beyond the horizon (float64 only),
+    ``inconclusive`` when a certified state stays undecided.
+    """
+    from boundcheck.arith import get_backend
+    from boundcheck.verdict import Verdict, combine, evaluate
+
+    rep = shadow_gd(prob, W0, eta, steps, e_max=e_max, keep_iterates=True)
+    cert, f64 = get_backend("rump"), get_backend("float64")
+    iterates = rep.iterates or []
+    W = iterates[-1] if iterates else [np.asarray(w, dtype=np.float64) for w in W0]
+    traj = list(iterates)
+    for _ in range(len(traj) - 1, steps):  # continue past the horizon in float64
+        W = kernels.gd_step(prob, W, eta)
+        traj.append(W)
+    checked: list[tuple[int, bool | None, bool]] = []
+    messages: list[str] = []
+    for t in range(0, steps + 1, max(1, stride)):
+        if t <= rep.horizon:
+            ops, Ws = cert, rep.state_ball(t)
+        else:
+            ops, Ws = f64, traj[t]
+        outs = [evaluate(c, ops) for c in conditions(ops, Ws, t)]
+        status = combine(outs)
+        checked.append((t, status, t <= rep.horizon))
+        messages.extend(f"t={t}: {o.message()}" for o in outs if o.status is not True)
+    if any(s is False and c for _, s, c in checked):
+        verdict = Verdict.REFUTED
+    elif any(s is None and c for _, s, c in checked):
+        verdict = Verdict.INCONCLUSIVE
+    elif any(s is False for _, s, _ in checked):
+        verdict = Verdict.REFUTED  # a float64 counterexample beyond the horizon (uncertified)
+    elif all(c for _, _, c in checked):
+        verdict = Verdict.HOLDS
+    else:
+        verdict = Verdict.HOLDS_NUMERICALLY
+    return TrajectoryCheck(verdict=verdict, horizon=rep.horizon, checked=checked,
+                           messages=messages[:20], shadowing=rep)

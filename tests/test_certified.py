@@ -341,3 +341,23 @@ def test_cli_ball_prec(tmp_path):
     assert code == 0 and data["verdict"] == "holds"
     assert set(data["details"]["arithmetic"]) == {"arb-256"}
     assert math.isfinite(data["tightness"]["min_relative_margin"])
+
+
+def test_check_trajectory_property_B_certified_then_numerical():
+    from boundcheck.shadowing import check_trajectory
+    from theorems.hxp20.claim4_4 import property_B
+
+    prob, W0 = _deep_problem(L=6, m=16, d=2, n=4, seed=5)
+
+    def conds(ops, Ws, t):
+        return property_B(ops, [ops.asarray(W) for W in Ws], 1.1, 0.9, ctx=f"t={t}, ")
+
+    res = check_trajectory(prob, W0, 3e-4, 40, conds, stride=10)
+    assert res.verdict is Verdict.HOLDS and res.horizon == 40
+    assert all(c for _, _, c in res.checked) and len(res.checked) == 5
+    short = check_trajectory(prob, W0, 3e-4, 40, conds, stride=10, e_max=1e-30)
+    assert short.horizon < 40 and short.verdict is Verdict.HOLDS_NUMERICALLY
+    tight = check_trajectory(prob, W0, 3e-4, 40,
+                             lambda ops, Ws, t: property_B(ops, [ops.asarray(W) for W in Ws],
+                                                           1.0, 0.9), stride=10)
+    assert tight.verdict is Verdict.REFUTED  # sigma_max of a sub-product exceeds 1.0
