@@ -130,8 +130,9 @@ def _mp_sv(A):
 def test_certified_spectra_contain_reference(method):
     rng = np.random.default_rng(7)
     widths = {"rump": [], "arb": []}
-    for _ in range(25):
-        r, c = (int(x) for x in rng.integers(1, 7, size=2))
+    shapes = [tuple(int(x) for x in rng.integers(1, 7, size=2)) for _ in range(25)]
+    shapes += [(3, 40), (40, 5), (17, 2), (1, 30)]  # the thin-SVD reduction
+    for r, c in shapes:
         A = rng.standard_normal((r, c)) * 10.0 ** rng.integers(-3, 4)
         ctx, smax, smin = _mp_sv(A)
         S = A.T @ A

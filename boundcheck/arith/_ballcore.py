@@ -172,6 +172,8 @@ def singular_extremes(ops: Any, A: Any) -> tuple[arb, arb]:
         return arb(0), arb(0)
     if not np.all(np.isfinite(M)):
         return arb(0, INF), arb(0, INF)
+    if max(r, c) > 16 and max(r, c) >= 2 * k:
+        return _thin_singular_extremes(ops, A, M)
     Uf, _, Vt = np.linalg.svd(M)
     Ub, Vb = ops.asarray(Uf), ops.asarray(np.ascontiguousarray(Vt.T))
     UbT = ops.transpose(Ub)
@@ -193,6 +195,34 @@ def singular_extremes(ops: Any, A: Any) -> tuple[arb, arb]:
         lo_b = to_arb(lo_) / shrink
         hi_b = to_arb(hi(s)) / grow
         out.append(from_bounds(arb(lo(lo_b)), arb(hi(hi_b))))
+    return out[0], out[1]
+
+
+def _thin_singular_extremes(ops: Any, A: Any, M: np.ndarray) -> tuple[arb, arb]:
+    """Very rectangular ``A``: reduce to the square ``A V`` (``V`` from a thin SVD).
+
+    For wide ``A`` (r < c) and ``V`` (c x r) with ``||V^T V - I||_F <= e_V``:
+    ``sigma_i(A V) <= sigma_i(A) ||V||`` gives the lower bound and Weyl on
+    ``A = A V V^T + (A - A V V^T)`` the upper bound
+    ``sigma_i(A) <= sigma_i(A V) ||V|| + ||A - A V V^T||_F``, with ``||V|| <= sqrt(1 + e_V)``.
+    Tall ``A`` is handled through ``A^T``. Avoids the full c x c factor of a full SVD.
+    """
+    r, c = M.shape
+    At, Mt = (A, M) if r < c else (ops.transpose(A), M.T)
+    k = min(r, c)
+    _, _, Vt = np.linalg.svd(Mt, full_matrices=False)
+    V = ops.asarray(np.ascontiguousarray(Vt.T))
+    AV = ops.matmul(At, V)
+    resid = ops.fro_norm(ops.sub(At, ops.matmul(AV, ops.transpose(V))))
+    ev = ops.fro_norm(ops.sub(ops.matmul(ops.transpose(V), V), ops.eye(k)))
+    smax_s, smin_s = singular_extremes(ops, AV)
+    one = arb(1)
+    nV = (one + ev).sqrt()
+    out = []
+    for s in (smax_s, smin_s):
+        lo_ = max(lo(to_arb(max(lo(s), 0.0)) / nV), 0.0)
+        hi_ = hi(to_arb(hi(s)) * nV + resid)
+        out.append(from_bounds(arb(lo_), arb(hi_)))
     return out[0], out[1]
 
 
