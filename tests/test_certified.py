@@ -311,7 +311,7 @@ def test_mpmath_reference_backend():
 # ----------------------------------------------------------------------------- claim4_4
 def test_claim4_4_ball_holds_at_depth(tmp_path):
     r = get("hxp20.claim4_4")
-    rep = run_result(r, backend="ball")
+    rep = run_result(r, backend="ball", instances=12)
     assert rep.verdict is Verdict.HOLDS, rep.messages[:3]
     assert rep.counts["hypotheses_held"] >= 10
     p = r.resolve_params("quick")
