@@ -305,3 +305,42 @@ def check_trajectory(prob: Problem, W0: Sequence[np.ndarray], eta: float, steps:
         verdict = Verdict.HOLDS_NUMERICALLY
     return TrajectoryCheck(verdict=verdict, horizon=rep.horizon, checked=checked,
                            messages=messages[:20], shadowing=rep)
+
+
+def _demo_problem(L: int, m: int, d: int, n: int, seed: int
+                  ) -> tuple[Problem, list[np.ndarray]]:
+    """hxp20 setting in V units: orthogonal init, realizable target ``Y = W* X``."""
+    from boundcheck.init import initialize
+
+    rng = np.random.default_rng(seed)
+    dims = (d,) + (m,) * (L - 1) + (d,)
+    X = rng.standard_normal((d, n))
+    Y = rng.standard_normal((d, d)) @ X / np.sqrt(d)
+    prob = Problem(X=X, Y=Y, dims=dims, alpha=float(np.sqrt(m / d)))
+    return prob, initialize("orthogonal", rng, dims, normalized=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m boundcheck.shadowing --L 10 --m 16 --steps 1000``: certify a GD run."""
+    import argparse
+    import json
+
+    ap = argparse.ArgumentParser(prog="python -m boundcheck.shadowing",
+                                 description="certify a float64 GD run by shadowing")
+    ap.add_argument("--L", type=int, default=10)
+    ap.add_argument("--m", type=int, default=16)
+    ap.add_argument("--d", type=int, default=4)
+    ap.add_argument("--n", type=int, default=8)
+    ap.add_argument("--eta", type=float, default=1e-3)
+    ap.add_argument("--steps", type=int, default=1000)
+    ap.add_argument("--e-max", type=float, default=1e-6)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    prob, W0 = _demo_problem(args.L, args.m, args.d, args.n, args.seed)
+    rep = shadow_gd(prob, W0, args.eta, args.steps, e_max=args.e_max)
+    print(json.dumps(rep.summary(), indent=1))
+    return 0 if rep.certified_all else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
