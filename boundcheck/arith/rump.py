@@ -11,16 +11,23 @@ rigorous with *a priori* error bounds (Rump, BIT 39 (1999) 534-554; Acta Numeric
   ``gamma_k = k u / (1 - k u)``, ``u = 2^-53`` and ``eta = 2^-1074`` (the underflow term);
 * one rounded operation satisfies ``|fl(z) - z| <= u |fl(z)|`` (+ ``eta/2`` for a product
   in the subnormal range);
-* the bound's own evaluation is made rigorous by *directed rounding emulation*: every
-  radius operation on non-negative floats is followed by ``nextafter(., +inf)``, and since
-  ``fl(z) >= z (1 - u)`` one step up is ``>= z`` -- including for subnormals. A non-negative
-  matrix product ``P Q`` computed as ``S = fl(P Q)`` is bounded by
-  ``(S + (k+1) eta) / (1 - gamma_k)``, evaluated upward.
+* the bound's own evaluation is made rigorous in one of two ways. (i) *Inflation factors*
+  (products, sums, scaling): the non-negative radius expression ``E`` is evaluated in RN
+  as ``S``; with ``p`` roundings along any path ``S >= (1 - gamma_k)(1 - u)^p E' - D``
+  (``D`` the underflow deficits, ``eta/2`` per underflowing product times the row/column
+  sums it is multiplied with, bounded via ``max|entry|``), and
+  ``fl(fl(S G) + A)`` with ``G = 1/((1 - gamma_k)(1 - u)^(p+2))`` (exact rational, rounded
+  up) and ``A >= 2 D + ... + eta`` is ``>= E`` (see :func:`_finish`). (ii) *Directed
+  rounding emulation* (Kronecker products, norm bounds): every operation on non-negative
+  floats is followed by ``nextafter(., +inf)``; since ``fl(z) >= z (1 - u)`` one step up
+  is ``>= z``, subnormals included. A non-negative product ``P Q`` computed as
+  ``S = fl(P Q)`` is at most ``(S + (k+1) eta) / (1 - gamma_k)``.
 
 Product of balls ``<mA, rA> <mB, rB>``: midpoint ``C = fl(mA mB)``, radius
-``|mA| (gamma_k |mB| + rB) + rA (|mB| + rB) + (k+1) eta`` (one stacked non-negative product
-of inner dimension ``2k``, evaluated upward). Scalars are :class:`flint.arb` balls (see
-:mod:`boundcheck.arith._ballcore`); spectra use the Weyl/Ostrowski recipe there.
+``|mA| (gamma_k |mB| + rB) + rA (|mB| + rB) + (k+1) eta`` (two non-negative products,
+inflated); with an exact side the first or second term simplifies. Scalars are
+:class:`flint.arb` balls (see :mod:`boundcheck.arith._ballcore`); spectra use the
+Weyl/Ostrowski recipe there.
 
 Assumes IEEE binary64 in round-to-nearest (NumPy's default; nothing here changes it).
 """
