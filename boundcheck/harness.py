@@ -108,9 +108,20 @@ def run_result(result: Result, instances: int | None = None, seed: int = 0,
     params = result.resolve_params(profile, overrides)
     n = instances if instances is not None else int(params.get("instances", result.instances))
     be = get_backend(backend, **(backend_options or {}))
+    note = None
+    if be.certified and not (isinstance(result.check, Deterministic) and result.certifiable):
+        # Only deterministic results written wholly in the backend vocabulary can be
+        # certified; the others run in float64 and the report says so.
+        if isinstance(result.check, Deterministic):
+            note = (f"{result.key} is not certifiable (it computes outside the backend "
+                    f"vocabulary); evaluated in float64 instead of {be.name}")
+        be = get_backend("float64")
     rep = Report(id=result.id, key=result.key, variant=result.variant, erratum=result.erratum,
                  check_type=result.check_type, verdict=Verdict.ERROR, backend=be.name,
                  certified=bool(be.certified), params=dict(overrides or {}))
+    if note:
+        rep.messages.append(note)
+        rep.details["certification"] = "not certifiable: float64"
     t0 = time.perf_counter()
     try:
         chk = result.check
@@ -358,6 +369,8 @@ def recheck(path: str | Path, backend: str | None = None, profile: str = "quick"
         from boundcheck.errors import InputError
         raise InputError(f"{data['key']} is not a deterministic result")
     be = get_backend(backend or data["backend"], **(backend_options or {}))
+    if be.certified and not result.certifiable:
+        be = get_backend("float64")
     params = result.resolve_params(profile, data["overrides"])
     rep = Report(id=result.id, key=result.key, variant=result.variant, erratum=result.erratum,
                  check_type=result.check_type, verdict=Verdict.ERROR, backend=be.name,

@@ -297,6 +297,7 @@ register(Result(
           "catalogs (90/90 configurations in the second reading's sweep). Broken variant: the "
           "balanced init W_j(0) = c^{1/N} with the same margin is rejected (loss falls below "
           "the floor).",
+    certifiable=True,  # every decision is made in exact arithmetic
 ))
 
 
@@ -381,6 +382,7 @@ _lem17_printed = Result(
           "c = 3/4. The first catalog's 'prove for c in [3/4, 7/9]' is not a repair on its own "
           "(WLOG can only raise c). The tie eta B(1)^{2N-1} = 20 C(1) (eta <= 1, last term of (50) "
           "attaining the max) is decided exactly as equality (holds).",
+    certifiable=True,  # every decision is made in exact arithmetic
 )
 register(_lem17_printed)
 
@@ -400,6 +402,7 @@ register(_lem17_printed.with_variant(
           "unchanged. Proof of the base case: j <= N/2: W_j(1) >= c^{1/N}A >= 3A/4; "
           "j > N/2: W_j(1) >= kappa A. All invariants held exactly on every instance, "
           "including c = 1 - 1e-5. Broken variant: the printed B(1) on the same construction.",
+    certifiable=True,  # every decision is made in exact arithmetic
 ))
 
 
@@ -579,6 +582,7 @@ register(Result(
           "The OCR's 'I - Phi = 0' in the non-stationarity line is '!= 0' (checked: "
           "||I - Phi||_F^2 > 0). Broken variant: a PSD target (no negative eigenvalue) is "
           "rejected.",
+    certifiable=True,  # every decision is made in exact arithmetic
 ))
 
 
@@ -619,4 +623,5 @@ register(Result(
     instances=12,
     notes="Exact rational GD with Cayley-orthogonal U (d = 2, 3), any eta including "
           "divergent ones; all layers stay exactly equal and simultaneously diagonalized by U.",
+    certifiable=True,  # every decision is made in exact arithmetic
 ))

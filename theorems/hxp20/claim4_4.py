@@ -167,4 +167,5 @@ register(Result(
           "inits (eq. (8) to 1e-12); certified backends (--backend ball) check exactly "
           "isometric dyadic inits at L=10, m=16, with eq. (8) decided exactly "
           "(||Gram - I||_F == 0 at radius 0) and B(t) by certified singular values.",
+    certifiable=True,
 ))
