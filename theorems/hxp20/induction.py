@@ -91,12 +91,14 @@ def _run(setup: dict[str, Any], steps: int, floor: float):
 
 
 def _step_instances(rng: np.random.Generator, p: Params) -> list[Instance]:
-    """One trajectory; one instance per step (B checked every ``B_stride`` steps)."""
+    """One trajectory; one instance per ``stride`` steps (B every ``B_stride`` steps)."""
     setup = _setup(rng, p)
     out = []
     for t, Vs, _, testable in _run(setup, p["steps"], p["float_floor"]):
         if not testable and not p["emit_untestable"]:
             break
+        if t % p["stride"]:
+            continue
         out.append({**setup, "V": Vs, "t": t, "rate_testable": bool(testable),
                     "check_B": bool(t % p["B_stride"] == 0)})
     return out
@@ -235,13 +237,14 @@ def _concl(parts: str):
 _TRAJ_PARAMS: Params = {
     "L_choices": [10], "md_choices": [[16, 1]], "dx_choices": [2], "kappa_choices": [1.0, 4.0],
     "ec_width": EC_WIDTH, "B_frac": [0.5, 0.99], "eta_frac": [0.3, 1.0], "eta_cap_factor": 1.0,
-    "steps": 150, "float_floor": 1e-20, "emit_untestable": True, "B_stride": 10,
+    "steps": 400, "float_floor": 1e-20, "emit_untestable": True, "stride": 1, "B_stride": 20,
     "upper": 1.1, "lower": 0.9, "rate_const": 0.5, "R_const": 8.0, "isometry_atol": 1e-12,
     "include_full": False,
 }
-_TRAJ_FULL: Params = {"L_choices": [10, 20, 50], "md_choices": [[16, 1], [64, 4], [128, 2]],
-                      "dx_choices": [2, 4], "kappa_choices": [1.0, 3.0, 10.0], "steps": 800,
-                      "B_stride": 20, "instances": 8}
+# Full: every 5th step is an instance (memory: the iterates of one trajectory are kept).
+_TRAJ_FULL: Params = {"L_choices": [10, 20, 40], "md_choices": [[16, 1], [64, 4]],
+                      "dx_choices": [2, 4], "kappa_choices": [1.0, 3.0, 10.0], "steps": 600,
+                      "stride": 5, "B_stride": 50, "instances": 6}
 _TRAJ_NOTE = ("An instance is one (trajectory, step) pair; each trajectory: Haar orthogonal "
               "init, X with ||X|| = 1 and kappa in kappa_choices, B at 50-99% of the EC limit "
               "B = m sigma^4/(7046 d_y ||X||^2) (so every EC hypothesis holds), Y = U(0) + D "
@@ -301,6 +304,7 @@ register(
         notes="Monitored under the EC hypotheses of thm4_1_ind.",
         extra={"L_choices": [4, 6, 8], "md_choices": [[16, 1], [8, 2], [16, 4]],
                "dx_choices": [2, 3], "steps": 60, "B_stride": 3},
+        full={"B_stride": 10, "stride": 10, "steps": 300},
         instances=3),
     _traj_result(
         "hxp20.propC", "Property C(t): bounded movement R = 8 sqrt(B d_y)||X||/(L sigma^2)",
@@ -311,7 +315,7 @@ register(
         broken={"R_const": 0.25},
         notes="Monitored under the EC hypotheses of thm4_1_ind.",
         extra={"L_choices": [4, 10, 16], "md_choices": [[16, 1], [8, 2]],
-               "kappa_choices": [1.0, 4.0, 8.0], "steps": 200, "B_stride": 10 ** 9},
+               "kappa_choices": [1.0, 4.0, 8.0], "steps": 120, "B_stride": 10 ** 9},
         instances=3),
 )
 
@@ -399,8 +403,8 @@ register(Result(
             "dx_choices": [1, 2], "kappa_choices": [1.0, 4.0], "B_frac": [0.5, 3.0],
             "steps": 30, "grad_const": 2.0},
     profiles={"full": {"L_choices": [4, 8, 12], "md_choices": [[16, 1], [64, 4]],
-                       "dx_choices": [2, 4], "kappa_choices": [1.0, 4.0, 10.0], "steps": 200,
-                       "instances": 20}},
+                       "dx_choices": [2, 4], "kappa_choices": [1.0, 4.0, 10.0], "steps": 120,
+                       "instances": 10}},
     # Too-tight gradient constant: at t = 0 the gradient of the last layer has norm
     # sqrt(2 l(0)/d_y)||X|| >= sqrt(B/d_y)||X|| when X has orthonormal columns, so the
     # middle link with 2 -> 0.5 fails.
@@ -460,7 +464,7 @@ register(Result(
             "kappa_choices": [1.0, 3.0, 10.0], "eta_frac": "max", "steps": 300, "stride": 4,
             "kappa_const": 0.25},
     profiles={"full": {"L_choices": [4, 10, 30], "md_choices": [[16, 1], [64, 4]],
-                       "kappa_choices": [1.0, 3.0, 10.0, 30.0], "steps": 3000, "stride": 10,
+                       "kappa_choices": [1.0, 3.0, 10.0, 30.0], "steps": 3000, "stride": 25,
                        "instances": 9}},
     # Too-tight rate: the slowest mode contracts like (1 - 1/(2 kappa))^2 > 1 - 1/kappa, so
     # the factor 1 - 1/kappa (constant 1 instead of 1/4) must fail.
@@ -616,18 +620,27 @@ def _thm4_1_run(rng: np.random.Generator, p: Params, say) -> ScalingOutcome:
         m_min[L] = found if found is not None else 2 * p["grid"][-1]
         say(f"L={L}: m_min={m_min[L]}")
     Ls = list(m_min)
-    fit = power_law_fit(Ls, [m_min[L] for L in Ls], rng=rng)
+    fit_all = power_law_fit(Ls, [m_min[L] for L in Ls], rng=rng)
+    deep = [L for L in Ls if L >= p["fit_min_depth"]]
+    fit = power_law_fit(deep, [m_min[L] for L in deep], rng=rng)
     denom = rt * kap**2 * (d * (1 + p["wstar_norm"] ** 2) + math.log(d / delta))
     details = {"m_min": {str(L): m_min[L] for L in Ls}, "fit": fit.to_dict(),
+               "fit_depths": deep, "fit_all_depths": fit_all.to_dict(),
                "C_emp": {str(L): m_min[L] / denom for L in Ls},
                "C_emp_max": max(m_min.values()) / denom,
                "data": {"d": d, "kappa": kap, "stable_rank": rt, "wstar_norm": p["wstar_norm"],
                         "delta": delta, "seeds": S_, "steps": p["steps"]},
                "censored": [L for L in Ls if m_min[L] > p["grid"][-1]]}
+    # Claimed exponent a0 (printed: 0, "width independent of depth") up to a tolerance:
+    # consistent when the 95% interval covers a0 or lies below a0 + tol, i.e.
+    # min(max(lo - a0, a0 - hi), hi - a0 - tol) <= 0.
+    a0, tol = p["exponent_claim"], p["exponent_tol"]
+    lo, hi = fit.exponent_ci
+    stat = min(max(lo - a0, a0 - hi), hi - a0 - tol)
     conds = [
-        Condition(f"exponent a of m_min ~ L^a: lower 95% bootstrap bound <= {p['exponent_max']:g}"
-                  " (width independent of depth)", fit.exponent_ci[0], "<=",
-                  p["exponent_max"], context=f"a={fit.exponent:.3g}, CI={fit.exponent_ci}"),
+        Condition(f"m_min ~ L^a over depths >= {p['fit_min_depth']}: the 95% interval covers "
+                  f"a0={a0:g} or lies below a0+{tol:g}", float(stat), "<=", 0.0,
+                  context=f"a={fit.exponent:.3g}, CI=[{lo:.3g}, {hi:.3g}], m_min={m_min}"),
         Condition("number of depths whose m_min lies beyond the grid < 1",
                   float(len(details["censored"])), "<", 1.0),
     ]
@@ -644,19 +657,19 @@ register(Result(
     check=Scaling(_thm4_1_run),
     params={"d": 2, "kappa": 1.0, "wstar_norm": 4.0, "depths": [8, 16, 32, 64],
             "grid": [2, 3, 4, 6, 8, 11, 16, 23, 32, 45, 64, 91, 128], "seeds": 6,
-            "steps": 30, "delta": 0.1, "float_floor": 1e-20, "exponent_max": 0.25},
-    profiles={"full": {"d": 4, "wstar_norm": 6.0,
-                       "depths": [4, 8, 16, 32, 64, 128, 256], "seeds": 16, "steps": 60,
-                       "grid": [4, 6, 8, 11, 16, 23, 32, 45, 64, 91, 128, 181, 256, 362,
-                                512]}},
-    # A wrong exponent claim: "m_min must shrink like L^{-1/2}" is rejected by the data.
-    broken={"exponent_max": -0.5},
+            "steps": 30, "delta": 0.1, "float_floor": 1e-20, "exponent_claim": 0.0,
+            "exponent_tol": 0.25, "fit_min_depth": 8},
+    profiles={"full": {"wstar_norm": 6.0, "depths": [4, 8, 16, 32, 64, 128], "seeds": 12,
+                       "steps": 40, "fit_min_depth": 16}},
+    # A wrong exponent claim: "m_min shrinks like L^{-1/2}" is rejected by the data.
+    broken={"exponent_claim": -0.5},
     notes="Scaling check of the headline (universal C): for each depth, the smallest width on "
           "a ~sqrt(2) geometric grid at which the rate bound l(t) <= rho^t l(0) held for all "
           "t <= steps (above the 1e-20 l(0) float floor) in >= (1 - delta) of the seeds, "
           "eta = d_y/(2L||X||^2), data d_x = d_y = n = d, Y = W*X with ||W*|| = wstar_norm. "
-          "Fit m_min ~ L^a (bootstrap 95%); consistent when the interval's lower end is <= "
-          "exponent_max = 0.25. C_emp = m_min/[r~ kappa^2 (d_y(1+||W*||^2) + log(r/delta))] "
+          "Fit m_min ~ L^a (bootstrap 95%) over depths >= fit_min_depth (the asymptotic "
+          "regime; the all-depth fit is in details); consistent when the interval covers "
+          "a0 = 0 or lies below 0.25. C_emp = m_min/[r~ kappa^2 (d_y(1+||W*||^2) + log(r/delta))] "
           "in details. The EC constant (4.3e4) makes the probabilistic statement infeasible "
           "to test directly for L >= 3 (catalog); the deterministic core is thm4_1_ind.",
 ))
