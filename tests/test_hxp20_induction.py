@@ -138,3 +138,17 @@ def test_trajectory_instances_meet_ec_hypotheses():
 def test_full_profile(rid):
     rep = run_result(lookup(rid)[0], profile="full")
     assert rep.as_expected, (rep.verdict, rep.messages[:3])
+
+
+@pytest.mark.parametrize("rid", ["hxp20.claim4_5", "hxp20.thm4_1_ind", "hxp20.claim4_3"])
+def test_counterexamples_of_broken_variants_recheck(tmp_path, rid):
+    """Instances (one-step, per-step and whole-trajectory) serialize exactly: a broken
+    variant's counterexample re-checks as refuted from its file alone."""
+    from boundcheck.harness import recheck
+    from boundcheck.verdict import Verdict
+
+    res = lookup(rid)[0]
+    rep = run_result(res, profile="quick", overrides=res.broken, counterexample_dir=tmp_path)
+    assert rep.verdict is Verdict.REFUTED and rep.counterexamples
+    again = recheck(rep.counterexamples[0])
+    assert again.verdict is Verdict.REFUTED
