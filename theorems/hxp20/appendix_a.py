@@ -160,7 +160,7 @@ def _one_step_sample(rng: np.random.Generator, p: Params) -> Instance:
     sig = np.linalg.svd(X, compute_uv=False)[-1]
     # l at a fraction of the EC limits m >= ec_m d_y l ||X||^2 / sigma^4, m >= 4 d_y l/||X||^2.
     l_max = min(m * sig**4 / (p["ec_m"] * d_y * nx**2), m * nx**2 / (4 * d_y))
-    ell = float(rng.uniform(0.2, 0.999)) * l_max * p.get("loss_scale_up", 1.0)
+    ell = float(rng.uniform(0.2, 0.999)) * l_max
     D = rng.standard_normal((d_y, n))
     Y = U + D * (math.sqrt(2 * ell) / np.linalg.norm(D))
     u_eta = 1.0 - 1e-12 if rng.random() < 0.3 else float(rng.uniform(0.05, 1.0))
