@@ -152,3 +152,22 @@ def test_counterexamples_of_broken_variants_recheck(tmp_path, rid):
     assert rep.verdict is Verdict.REFUTED and rep.counterexamples
     again = recheck(rep.counterexamples[0])
     assert again.verdict is Verdict.REFUTED
+
+
+def test_two_layer_losses_match_kernels(rng):
+    """The einsum L = 2 path of hxp20.thm4_1[EC-L2] is GD on the V-parametrized network."""
+    from boundcheck.init import haar_isometry
+    from theorems.hxp20.induction import two_layer_losses
+
+    m, d_x, d_y, n = 12, 3, 2, 3
+    X = data_matrix(rng, d_x, n, 2.0)
+    Y = rng.standard_normal((d_y, n))
+    V = [haar_isometry(rng, m, d_x), haar_isometry(rng, d_y, m)]
+    prob = v_problem(X, Y, 2, m)
+    eta_V = 0.2 / m
+    got = two_layer_losses(X, Y, V[0], V[1], eta_V, 15)
+    want = []
+    for _ in range(16):
+        want.append(kernels.loss(prob, V))
+        V = kernels.gd_step(prob, V, eta_V)
+    assert np.allclose(got, want, rtol=1e-12, atol=0)
