@@ -134,9 +134,10 @@ def test_trajectory_instances_meet_ec_hypotheses():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("rid", ["hxp20.thm4_1_ind", "hxp20.claim4_5", "hxp20.ineqA4_E",
-                                 "hxp20.claim4_3", "hxp20.rem4_1", "hxp20.thm4_1"])
+                                 "hxp20.claim4_3", "hxp20.rem4_1", "hxp20.thm4_1",
+                                 "hxp20.thm4_1[EC-L2]"])
 def test_full_profile(rid):
-    rep = run_result(lookup(rid)[0], profile="full")
+    rep = run_result(lookup(rid)[0], profile="full")  # [0]: the printed variant of an id
     assert rep.as_expected, (rep.verdict, rep.messages[:3])
 
 
