@@ -268,8 +268,8 @@ def test_shadowing_1000_steps_under_a_minute():
 
 # ----------------------------------------------------------------------------- harness
 def _toy_result(conclusions):
-    return Result(id="toy.cert", title="toy", source=Source("toy", "§0"), statement="", certifiable=True,
-                  kind="identity",
+    return Result(id="toy.cert", title="toy", source=Source("toy", "§0"), statement="",
+                  kind="identity", certifiable=True,
                   check=Deterministic(lambda rng, p: {"Q": dyadic_orthogonal(rng, 6)},
                                       lambda inst, ops, p: [], conclusions),
                   broken={}, instances=3)

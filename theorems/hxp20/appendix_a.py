@@ -460,7 +460,7 @@ def _one_step_result(id_: str, title: str, section: str, eq: str, statement: str
     return Result(id=id_, title=title, source=Source(PAPER, section, eq), statement=statement,
                   kind=kind, check=Deterministic(_one_step_sample, hyp, concl), params=params,
                   profiles={"full": dict(_ONE_STEP_FULL)}, broken=broken, instances=24,
-                  notes=_ONE_STEP_NOTE + " " + notes)
+                  notes=_ONE_STEP_NOTE + " " + notes, certifiable=True)
 
 
 def _hyp_eq14(inst: Instance, ops: Any, p: Params) -> list[Condition]:
