@@ -71,6 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     ck.add_argument("--json", dest="json_out", metavar="FILE")
     ck.add_argument("--counterexamples", default="counterexamples", metavar="DIR",
                     help="where failing instances are stored (default: ./counterexamples)")
+    ck.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=JSON",
+                    help="override a result parameter, e.g. --set 'L_choices=[10]' (repeatable)")
     ck.add_argument("--shrink", action="store_true",
                     help="for a refuted result, search the smallest instance size that fails")
     common(ck)
@@ -102,14 +104,32 @@ def _backend_options(args: argparse.Namespace) -> dict:
     return {"prec": args.prec} if getattr(args, "prec", None) else {}
 
 
+def _overrides(sets: Sequence[str]) -> dict:
+    out = {}
+    for item in sets:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise BoundcheckError(f"--set expects KEY=JSON, got {item!r}")
+        try:
+            out[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            out[key] = raw  # a bare string
+    return out
+
+
 def _check(results: Sequence, args: argparse.Namespace, profile: str, cx_dir: Path,
            on_report=None) -> list[Report]:
     prog = _Progress(not args.quiet)
     reports: list[Report] = []
+    overrides = _overrides(getattr(args, "sets", []))
     for r in results:
+        unknown = sorted(set(overrides) - set(r.resolve_params(profile)))
+        if unknown:
+            raise BoundcheckError(f"{r.key} has no parameter(s) {', '.join(unknown)}; "
+                                  f"its parameters: {', '.join(sorted(r.resolve_params(profile)))}")
         rep = run_result(r, instances=args.instances, seed=args.seed, backend=args.backend,
                          profile=profile, progress=prog, counterexample_dir=cx_dir,
-                         backend_options=_backend_options(args))
+                         backend_options=_backend_options(args), overrides=overrides or None)
         reports.append(rep)
         print(summary_line(rep), flush=True)
         if on_report:

@@ -58,3 +58,13 @@ def test_bad_numbers_are_usage_errors(capsys):
     assert main(["check", "hxp20.eq1", "--instances", "0"]) == 2
     assert main(["check", "hxp20.eq1", "--seed", "-1"]) == 2
     assert "must be" in capsys.readouterr().err
+
+
+def test_set_overrides_parameters_and_rejects_unknown(tmp_path, capsys):
+    out = tmp_path / "o.json"
+    assert main(["check", "hxp20.claim4_4", "--set", "L_choices=[3]", "--set", "m_choices=[4]",
+                 "--quiet", "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["results"][0]["params"] == {"L_choices": [3],
+                                                                   "m_choices": [4]}
+    assert main(["check", "hxp20.claim4_4", "--set", "nope=1"]) == 2
+    assert "no parameter" in capsys.readouterr().err
