@@ -18,6 +18,7 @@ from boundcheck.result import Instance, Params
 from boundcheck.verdict import Condition
 
 PAPER = "acgh19"
+_EPS = float(np.finfo(float).eps)
 
 
 def delta_thm1(c: float, N: int, phiF: float, p: Params) -> float:
@@ -151,7 +152,11 @@ def run_series(inst: Instance, steps: int, want_svd: bool = True) -> dict[str, n
 def scalar_horizon(ws: list[float], phi: float, eta: float, eps: float, T: int, extra: int,
                    coef: float = 0.5) -> dict[str, float]:
     """Pure-Python scalar GD to ``T + extra``: loss at T, worst loss on [T, T+extra], first
-    hitting time of ``eps`` and the smallest ratio (actual descent)/(Lemma 1 descent)."""
+    hitting time of ``eps`` and the smallest ratio (actual descent)/(Lemma 1 descent).
+
+    The ratio is only taken where float64 resolves the decrement (guaranteed descent above
+    100x the rounding of l(t) - l(t+1)); other steps are counted in ``unresolved_steps``.
+    """
     w = [float(x) for x in ws]
     N = len(w)
     e = 2 * (N - 1) / N
@@ -164,6 +169,7 @@ def scalar_horizon(ws: list[float], phi: float, eta: float, eps: float, T: int, 
     min_ratio = math.inf
     loss_T = math.nan
     worst_after = -math.inf
+    unresolved = 0
     for t in range(T + extra + 1):
         if hit < 0 and loss <= eps:
             hit = t
@@ -190,15 +196,19 @@ def scalar_horizon(ws: list[float], phi: float, eta: float, eps: float, T: int, 
                 suf *= w[j]
             w = new
         guaranteed = coef * eta * abs(P) ** e * g * g
+        # float64 resolution of l(t) - l(t+1): |g| times the rounding of g = P - phi
+        resolution = abs(g) * 8 * _EPS * (abs(P) + abs(phi))
         P = 1.0
         for x in w:
             P *= x
         g = P - phi
         new_loss = 0.5 * g * g
-        if guaranteed > 0:
+        if guaranteed > 100 * resolution:
             r = (loss - new_loss) / guaranteed
             if r < min_ratio:
                 min_ratio = r
+        else:
+            unresolved += 1
         loss = new_loss
     return {"loss_T": loss_T, "worst_after_T": worst_after, "hit": hit,
-            "min_descent_ratio": min_ratio}
+            "min_descent_ratio": min_ratio, "unresolved_steps": unresolved}

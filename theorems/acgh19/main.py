@@ -419,7 +419,8 @@ def _thm1_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     out = scalar_horizon(ws, phi, eta, eps, T, p["extra"])
     slack = T / out["hit"] if out["hit"] > 0 else math.inf
     ctx = (f"N={N}, c={c:.3g}, eta={eta:.3g}, T_theorem={T}, GD reached eps at t={out['hit']}, "
-           f"slack T/t_hit={slack:.3g}, min descent ratio={out['min_descent_ratio']:.4g}")
+           f"slack T/t_hit={slack:.3g}, min descent ratio={out['min_descent_ratio']:.4g}, "
+           f"steps below float64 resolution={out['unresolved_steps']}")
     return [Condition("l(T) <= eps", ops.scalar(out["loss_T"]), "<=", ops.scalar(eps), ctx),
             Condition("max_{T<=t<=T+extra} l(t) <= eps", ops.scalar(out["worst_after_T"]), "<=",
                       ops.scalar(eps), ctx),
