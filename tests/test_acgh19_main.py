@@ -133,8 +133,9 @@ def test_lem5_printed_pairing_refuted_on_catalog_example():
     assert combine(evaluate_instance(r.check, inst, be, r.resolve_params())[2]) is False
 
 
-def test_lem5_counterexample_files_recheck(tmp_path):
-    rep = run_result(get("acgh19.lem5"), counterexample_dir=tmp_path)
+@pytest.mark.parametrize("key", ["acgh19.lem5", "acgh19.proc1[appE_literal]"])
+def test_erratum_counterexample_files_recheck(tmp_path, key):
+    rep = run_result(get(key), counterexample_dir=tmp_path)
     assert rep.verdict is Verdict.REFUTED and rep.counterexamples
     for f in rep.counterexamples:
         assert recheck(f).verdict is Verdict.REFUTED

@@ -372,6 +372,16 @@ def _lem7_sample(rng: np.random.Generator, p: Params) -> Instance:
         delta = delta_thm1(inst["c"], inst["N"], float(np.linalg.norm(Phi)), p)
         inst["W0"] = balanced.with_imbalance(rng, Ws, 2 * delta * float(rng.uniform(0, 1)))
         inst["mode"] = f"scaled x{scale:.2f}"
+    elif min(inst["dims"][0], inst["dims"][-1]) >= 2 and rng.integers(0, 2):
+        # ||W - Phi||_sigma <= ||Phi||_F < ||W - Phi||_F: hypothesis (2) is only spectral
+        Phi = inst["Phi"]
+        U, sv, Vt = np.linalg.svd(Phi, full_matrices=False)
+        Bn = float(np.linalg.norm(Phi))
+        tt = Bn * float(rng.uniform(1 / math.sqrt(sv.size), 1.0))
+        Ws = balanced.balanced_factors(Phi + tt * U @ Vt, inst["dims"], rng=rng, rotate=True)
+        delta = delta_thm1(inst["c"], inst["N"], Bn, p)
+        inst["W0"] = balanced.with_imbalance(rng, Ws, 2 * delta * float(rng.uniform(0, 1)))
+        inst["mode"] = f"spectral-only, ||grad||_F/||Phi||_F={tt * math.sqrt(sv.size) / Bn:.2f}"
     return inst
 
 
