@@ -21,6 +21,13 @@ PAPER = "acgh19"
 _EPS = float(np.finfo(float).eps)
 
 
+def fl(ops: Any, x: float) -> Any:
+    """A float64-computed quantity as a backend scalar. Under a certified backend it becomes
+    NaN (undecidable, so 'inconclusive'): a point value computed outside the backend must
+    never be reported as certified."""
+    return ops.scalar(math.nan if getattr(ops, "certified", False) else x)
+
+
 def delta_thm1(c: float, N: int, phiF: float, p: Params) -> float:
     """Thm. 1: ``delta = c^2 / (256 N^3 ||Phi||_F^{2(N-1)/N})``."""
     return c ** 2 / (p.get("delta_const", 256.0) * N ** 3 * phiF ** (2 * (N - 1) / N))

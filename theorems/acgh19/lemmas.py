@@ -26,6 +26,7 @@ from theorems.acgh19._main_common import (
     delta_thm1,
     end_to_end_ops,
     eta_thm1,
+    fl,
     layer_grads,
     rate_exponent,
     run_series,
@@ -85,18 +86,18 @@ def _lem2_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
         Ws = new
     ctx = f"N={N}, dims={inst['dims']}, horizon={p['horizon']}"
     l0 = 0.5 * float(np.sum((balanced.end_to_end(inst["W0"]) - Phi) ** 2))
-    return [Condition("A(t): max imbalance / (2 delta) <= 1", ops.scalar(worst["A"]), "<=",
-                      ops.scalar(1.0), ctx),
+    return [Condition("A(t): max imbalance / (2 delta) <= 1", fl(ops, worst["A"]), "<=",
+                      fl(ops, 1.0), ctx),
             Condition("A'(t): ||G_{j+1}^T G_{j+1} - G_j G_j^T|| / (4(2B)^{2(N-1)/N}|g|_F|g|_s)",
-                      ops.scalar(worst["Ap"]), "<=", ops.scalar(1.0), ctx),
+                      fl(ops, worst["Ap"]), "<=", fl(ops, 1.0), ctx),
             Condition("A'(t): exact drift identity residual / rounding allowance",
-                      ops.scalar(worst["drift"]), "<=", ops.scalar(1.0), ctx),
-            Condition("B(0): l(0) <= ||Phi||_F^2/2", ops.scalar(l0), "<=",
-                      ops.scalar(0.5 * Bn ** 2), ctx),
-            Condition("B(t): min descent ratio (eq. 9) >= 1", ops.scalar(worst["B"]), ">=",
-                      ops.scalar(1.0), ctx),
+                      fl(ops, worst["drift"]), "<=", fl(ops, 1.0), ctx),
+            Condition("B(0): l(0) <= ||Phi||_F^2/2", fl(ops, l0), "<=",
+                      fl(ops, 0.5 * Bn ** 2), ctx),
+            Condition("B(t): min descent ratio (eq. 9) >= 1", fl(ops, worst["B"]), ">=",
+                      fl(ops, 1.0), ctx),
             Condition("C(t): max ||W_j||_sigma / (4 ||Phi||_F)^{1/N} <= 1",
-                      ops.scalar(worst["C"]), "<=", ops.scalar(1.0), ctx)]
+                      fl(ops, worst["C"]), "<=", fl(ops, 1.0), ctx)]
 
 
 register(Result(
@@ -133,10 +134,10 @@ def _lem3_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     A, B = inst["A"], inst["B"]
     d = np.linalg.svd(A, compute_uv=False) - np.linalg.svd(B, compute_uv=False)
     return [Condition("||Sing(A)-Sing(B)||_sigma <= ||A-B||_sigma",
-                      ops.scalar(float(np.max(np.abs(d)))), "<=",
-                      ops.scalar(p["factor"]) * ops.spec_norm(ops.asarray(A - B))),
-            Condition("||Sing(A)-Sing(B)||_F <= ||A-B||_F", ops.scalar(float(np.linalg.norm(d))),
-                      "<=", ops.scalar(p["factor"]) * ops.fro_norm(ops.asarray(A - B)))]
+                      fl(ops, float(np.max(np.abs(d)))), "<=",
+                      fl(ops, p["factor"]) * ops.spec_norm(ops.asarray(A - B))),
+            Condition("||Sing(A)-Sing(B)||_F <= ||A-B||_F", fl(ops, float(np.linalg.norm(d))),
+                      "<=", fl(ops, p["factor"]) * ops.fro_norm(ops.asarray(A - B)))]
 
 
 register(Result(
@@ -450,10 +451,10 @@ def _eq2728_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
                s / (24 * N * N * M ** (4 * (N - 1))),
                (s / (96 * M ** (6 * N - 8) * N ** 4 * Bn ** 2)) ** (1 / 3)]
     terms28 = [s / (8 * N ** 3 * M ** (2 * (N - 2))), sg ** 2 / (6 * N * N * M ** (2 * (N - 1)))]
-    conds = [Condition(f"(27) term {i + 1}: eta(7) <= term", ops.scalar(eta), "<=", ops.scalar(t),
+    conds = [Condition(f"(27) term {i + 1}: eta(7) <= term", fl(ops, eta), "<=", fl(ops, t),
                        context=ctx) for i, t in enumerate(terms27)]
-    conds += [Condition(f"(28) term {i + 1}: 2 delta <= term", ops.scalar(2 * delta), "<=",
-                        ops.scalar(t), context=ctx) for i, t in enumerate(terms28)]
+    conds += [Condition(f"(28) term {i + 1}: 2 delta <= term", fl(ops, 2 * delta), "<=",
+                        fl(ops, t), context=ctx) for i, t in enumerate(terms28)]
     # exact bookkeeping (fractions): literal 24 gives 6144; (32) closes at exactly -1/2
     conds.append(Condition("24 * 4^4 = 6144 (exact)", ops.scalar(24 * 4 ** 4), "==",
                            ops.scalar(6144)))
@@ -523,29 +524,29 @@ def _eq2932_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     ctx = f"N={N}, dims={inst['dims']}, {inst['mode']}"
     return [
         Condition("(30) ||(star)||_F <= eta (2 eta M^{3N-4} N^2 B) ||grad||_F",
-                  ops.scalar(float(np.linalg.norm(star))), "<=",
-                  ops.scalar(eta * 2 * eta * M ** (3 * N - 4) * N * N * Bn * gF), ctx),
+                  fl(ops, float(np.linalg.norm(star))), "<=",
+                  fl(ops, eta * 2 * eta * M ** (3 * N - 4) * N * N * Bn * gF), ctx),
         Condition("Lemma-5 replacement <= ||grad||_F 2 delta N^3 M^{2(N-2)}",
-                  ops.scalar(float(np.linalg.norm(first - powd))), "<=",
-                  ops.scalar(gF * 2 * delta * N ** 3 * M ** (2 * (N - 2))), ctx),
+                  fl(ops, float(np.linalg.norm(first - powd))), "<=",
+                  fl(ops, gF * 2 * delta * N ** 3 * M ** (2 * (N - 2))), ctx),
         Condition("lambda_min(sum_j (W_1^T W_1)^{j-1} kron (W_N W_N^T)^{N-j}) >= 3/4 sigma^..",
-                  ops.scalar(lam), ">=", ops.scalar(p["precond"] * s), ctx),
+                  fl(ops, lam), ">=", fl(ops, p["precond"] * s), ctx),
         Condition("(31) ||W(t+1)-W(t)||_F^2 <= 2 eta^2 ||g||^2 (N^2 M^{4(N-1)} + 4 eta^2 ...)",
-                  ops.scalar(float(np.sum(step * step))), "<=",
-                  ops.scalar(2 * eta ** 2 * gF ** 2 * (N * N * M ** (4 * (N - 1)) + 4 * eta ** 2
+                  fl(ops, float(np.sum(step * step))), "<=",
+                  fl(ops, 2 * eta ** 2 * gF ** 2 * (N * N * M ** (4 * (N - 1)) + 4 * eta ** 2
                                                        * M ** (6 * N - 8) * N ** 4 * Bn ** 2)),
                   ctx),
         Condition("(32) term 1: 2 eta M^{3N-4} N^2 B <= sigma^../24",
-                  ops.scalar(2 * eta * M ** (3 * N - 4) * N * N * Bn), "<=", ops.scalar(s / 24),
+                  fl(ops, 2 * eta * M ** (3 * N - 4) * N * N * Bn), "<=", fl(ops, s / 24),
                   ctx),
         Condition("(32) term 2: 2 delta N^3 M^{2(N-2)} <= sigma^../8",
-                  ops.scalar(2 * delta * N ** 3 * M ** (2 * (N - 2))), "<=", ops.scalar(s / 8),
+                  fl(ops, 2 * delta * N ** 3 * M ** (2 * (N - 2))), "<=", fl(ops, s / 8),
                   ctx),
         Condition("(32) term 3: eta N^2 M^{4(N-1)} <= sigma^../24",
-                  ops.scalar(eta * N * N * M ** (4 * (N - 1))), "<=", ops.scalar(s / 24), ctx),
+                  fl(ops, eta * N * N * M ** (4 * (N - 1))), "<=", fl(ops, s / 24), ctx),
         Condition("(32) term 4: 4 eta^3 M^{6N-8} N^4 B^2 <= sigma^../24",
-                  ops.scalar(4 * eta ** 3 * M ** (6 * N - 8) * N ** 4 * Bn ** 2), "<=",
-                  ops.scalar(s / 24), ctx)]
+                  fl(ops, 4 * eta ** 3 * M ** (6 * N - 8) * N ** 4 * Bn ** 2), "<=",
+                  fl(ops, s / 24), ctx)]
 
 
 register(Result(
@@ -576,19 +577,19 @@ def _eq3337_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     ctx = f"N={N}, dims={inst['dims']}"
     conds = [
         Condition("(33) ||W(0)||_sigma <= 2||Phi||_F", ops.spec_norm(ops.asarray(W0)), "<=",
-                  ops.scalar(p["eq33"] * Bn), ctx),
+                  fl(ops, p["eq33"] * Bn), ctx),
         Condition("(34) 2 delta <= c^2/(128 N^3 B^{2(N-1)/N}): 2/256 - 1/128 <= 0 (exact)",
                   ops.scalar(float(Fraction(2) / Fraction(p["delta_const"]) - Fraction(1, 128))),
                   "<=", ops.scalar(0), ctx),
         Condition("(34) c^2/(128 N^3 B^..) < (2B)^{2/N}/(30 N^2)",
-                  ops.scalar(c ** 2 / (128 * N ** 3 * Bn ** e)), "<",
-                  ops.scalar((2 * Bn) ** (2 / N) / (30 * N * N)), ctx),
+                  fl(ops, c ** 2 / (128 * N ** 3 * Bn ** e)), "<",
+                  fl(ops, (2 * Bn) ** (2 / N) / (30 * N * N)), ctx),
         Condition("Lemma 6 at t=0: max ||W_j(0)|| <= (2B)^{1/N} 2^{1/(2N)}",
-                  ops.scalar(max(float(np.linalg.norm(W, 2)) for W in inst["W0"])), "<=",
-                  ops.scalar((2 * Bn) ** (1 / N) * 2 ** (1 / (2 * N))), ctx),
+                  fl(ops, max(float(np.linalg.norm(W, 2)) for W in inst["W0"])), "<=",
+                  fl(ops, (2 * Bn) ** (1 / N) * 2 ** (1 / (2 * N))), ctx),
         Condition("(2B)^{1/N} 2^{1/(2N)} < (4B)^{1/N}",
-                  ops.scalar((2 * Bn) ** (1 / N) * 2 ** (1 / (2 * N))), "<",
-                  ops.scalar((4 * Bn) ** (1 / N)), ctx),
+                  fl(ops, (2 * Bn) ** (1 / N) * 2 ** (1 / (2 * N))), "<",
+                  fl(ops, (4 * Bn) ** (1 / N)), ctx),
         Condition("(37) constant: 16/(3 * 2^11) <= 1/256 (exact)",
                   ops.scalar(float(Fraction(1, 256) - Fraction(16, 3 * 2 ** 11))), ">=",
                   ops.scalar(0)),
@@ -607,16 +608,16 @@ def _eq3337_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
             worst36 = max(worst36, imb[t][j] - (imb[0][j] + coefD * cum[t - 1] + allow))
     if N > 1:
         conds.append(Condition("(36) max_t ||D_j(t)|| - (||D_j(0)|| + 4(2B)^.. eta^2 sum "
-                               "||g||^2 + rounding) <= 0", ops.scalar(worst36), "<=",
-                               ops.scalar(0), ctx))
+                               "||g||^2 + rounding) <= 0", fl(ops, worst36), "<=",
+                               fl(ops, 0), ctx))
     conds.append(Condition("sum B: eta/2 c^{2(N-1)/N} sum_i ||g(i)||^2 <= l(0)",
-                           ops.scalar(0.5 * eta * c ** e * float(cum[-2])), "<=",
-                           ops.scalar(float(s["loss"][0])), ctx))
+                           fl(ops, 0.5 * eta * c ** e * float(cum[-2])), "<=",
+                           fl(ops, float(s["loss"][0])), ctx))
     conds.append(Condition("(37) 4(2B)^{2(N-1)/N} eta^2 sum_i ||g(i)||^2 <= delta",
-                           ops.scalar(coefD * float(cum[-1])), "<=", ops.scalar(delta), ctx))
+                           fl(ops, coefD * float(cum[-1])), "<=", fl(ops, delta), ctx))
     conds.append(Condition("(37) budget 16 B^.. eta B^2/c^.. <= delta",
-                           ops.scalar(16 * Bn ** e * eta * Bn ** 2 / c ** e), "<=",
-                           ops.scalar(delta), ctx))
+                           fl(ops, 16 * Bn ** e * eta * Bn ** 2 / c ** e), "<=",
+                           fl(ops, delta), ctx))
     return conds
 
 

@@ -27,6 +27,7 @@ from theorems.acgh19._main_common import (
     delta_thm1,
     end_to_end_ops,
     eta_thm1,
+    fl,
     layer_grads,
     rate_exponent,
     run_series,
@@ -112,9 +113,9 @@ def _def1_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
         err = float(np.max(np.abs(sW[:k] - sA ** (1.0 / (N + p["root_offset"])))))
         extra = float(np.max(sW[k:])) if sW.size > k else 0.0
         conds.append(Condition("sigma_i(W_j) = sigma_i(W_{1:N})^{1/N}, i <= rank",
-                               ops.scalar(err), "<=", ops.scalar(tol), context=f"j={j}, N={N}"))
-        conds.append(Condition("sigma_i(W_j) = 0 for i > rank", ops.scalar(extra), "<=",
-                               ops.scalar(tol), context=f"j={j}"))
+                               fl(ops, err), "<=", fl(ops, tol), context=f"j={j}, N={N}"))
+        conds.append(Condition("sigma_i(W_j) = 0 for i > rank", fl(ops, extra), "<=",
+                               fl(ops, tol), context=f"j={j}"))
     return conds
 
 
@@ -421,11 +422,11 @@ def _thm1_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     ctx = (f"N={N}, c={c:.3g}, eta={eta:.3g}, T_theorem={T}, GD reached eps at t={out['hit']}, "
            f"slack T/t_hit={slack:.3g}, min descent ratio={out['min_descent_ratio']:.4g}, "
            f"steps below float64 resolution={out['unresolved_steps']}")
-    return [Condition("l(T) <= eps", ops.scalar(out["loss_T"]), "<=", ops.scalar(eps), ctx),
-            Condition("max_{T<=t<=T+extra} l(t) <= eps", ops.scalar(out["worst_after_T"]), "<=",
-                      ops.scalar(eps), ctx),
+    return [Condition("l(T) <= eps", fl(ops, out["loss_T"]), "<=", fl(ops, eps), ctx),
+            Condition("max_{T<=t<=T+extra} l(t) <= eps", fl(ops, out["worst_after_T"]), "<=",
+                      fl(ops, eps), ctx),
             Condition("Lemma 1 along the whole run: min descent ratio >= 1",
-                      ops.scalar(out["min_descent_ratio"]), ">=", ops.scalar(1.0), ctx)]
+                      fl(ops, out["min_descent_ratio"]), ">=", fl(ops, 1.0), ctx)]
 
 
 register(Result(
@@ -513,16 +514,16 @@ def _eq1213_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     geo = l0 * (1 - p["rate_factor"] * eta * c ** e) ** t
     r13 = float(np.max(s["loss"][1:] / geo[1:]))
     ctx = f"N={N}, dims={inst['dims']}, horizon={p['horizon']}"
-    return [Condition("coefficients 1 - eta sigma^{2(N-1)/N} >= 0", ops.scalar(float(coeff.min())),
-                      ">=", ops.scalar(0.0), ctx),
-            Condition("(12): max_t l(t)/(l(0) prod(1 - eta sigma^..)) <= 1", ops.scalar(r12), "<=",
-                      ops.scalar(1.0), ctx),
-            Condition("(13): max_t l(t)/(l(0)(1 - eta c^..)^t) <= 1", ops.scalar(r13), "<=",
-                      ops.scalar(1.0), ctx),
+    return [Condition("coefficients 1 - eta sigma^{2(N-1)/N} >= 0", fl(ops, float(coeff.min())),
+                      ">=", fl(ops, 0.0), ctx),
+            Condition("(12): max_t l(t)/(l(0) prod(1 - eta sigma^..)) <= 1", fl(ops, r12), "<=",
+                      fl(ops, 1.0), ctx),
+            Condition("(13): max_t l(t)/(l(0)(1 - eta c^..)^t) <= 1", fl(ops, r13), "<=",
+                      fl(ops, 1.0), ctx),
             Condition("Claim 1 along the run: min_t sigma_min(W(t)) >= c",
-                      ops.scalar(float(s["smin"].min())), ">=", ops.scalar(c), ctx),
+                      fl(ops, float(s["smin"].min())), ">=", fl(ops, c), ctx),
             Condition("monotone loss: max_t l(t+1) - l(t) <= 0",
-                      ops.scalar(float(np.max(np.diff(s["loss"])))), "<=", ops.scalar(0.0), ctx)]
+                      fl(ops, float(np.max(np.diff(s["loss"])))), "<=", fl(ops, 0.0), ctx)]
 
 
 register(Result(
@@ -543,7 +544,7 @@ register(Result(
 def _psd_power(S: np.ndarray, a: float) -> np.ndarray:
     w, V = np.linalg.eigh(0.5 * (S + S.T))
     w = np.where(w > 1e-12 * max(w.max(), 1e-300), w, 0.0)
-    return (V * w ** a) @ V.T if a > 0 else V @ V.T * 0 + np.eye(S.shape[0])
+    return (V * w ** a) @ V.T if a > 0 else np.eye(S.shape[0])
 
 
 def _gf_sample(rng: np.random.Generator, p: Params) -> Instance:
@@ -587,23 +588,23 @@ def _gf_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     dL = -sum(float(np.sum(g * g)) for g in G)
     scale = max(float(np.linalg.norm(dW)), 1e-300)
     conds = [Condition("(11): vec(dW/dtau) = -P_W vec(grad) (rel. err)",
-                       ops.scalar(float(np.linalg.norm(dW - pred)) / scale), "<=",
-                       ops.scalar(p["rtol"]), context=f"dims={inst['dims']}"),
+                       fl(ops, float(np.linalg.norm(dW - pred)) / scale), "<=",
+                       fl(ops, p["rtol"]), context=f"dims={inst['dims']}"),
              Condition("lambda_min(P_W) >= sigma_min^{2(N-1)/N}",
-                       ops.scalar(float(np.linalg.eigvalsh(PW)[0])), ">=",
-                       ops.scalar((1 - p["rtol"]) * p["factor"] * smin ** e),
+                       fl(ops, float(np.linalg.eigvalsh(PW)[0])), ">=",
+                       fl(ops, (1 - p["rtol"]) * p["factor"] * smin ** e),
                        context=f"dims={inst['dims']}"),
              Condition("(10) w/o 1/2: dL/dtau <= -sigma_min^{2(N-1)/N}||grad||^2",
-                       ops.scalar(dL), "<=", ops.scalar(-(1 - p["rtol"]) * p["factor"] * smin ** e
+                       fl(ops, dL), "<=", fl(ops, -(1 - p["rtol"]) * p["factor"] * smin ** e
                                                         * gsq), context=f"dims={inst['dims']}")]
     for j in range(N - 1):
         dD = -(G[j + 1].T @ Ws[j + 1] + Ws[j + 1].T @ G[j + 1]) + (G[j] @ Ws[j].T
                                                                  + Ws[j] @ G[j].T)
         conds.append(Condition("balance conserved under gradient flow (rel.)",
-                               ops.scalar(float(np.linalg.norm(dD)) / max(gsq ** 0.5 * max(
+                               fl(ops, float(np.linalg.norm(dD)) / max(gsq ** 0.5 * max(
                                    float(np.linalg.norm(W, 2)) for W in Ws) ** (2 * N - 1),
                                    1e-300)),
-                               "<=", ops.scalar(p["rtol"]), context=f"j={j + 1}"))
+                               "<=", fl(ops, p["rtol"]), context=f"j={j + 1}"))
     return conds
 
 
@@ -742,8 +743,8 @@ def _eq14_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
                 W2[j][idx] += sgn * h
                 fd[idx] += sgn * 0.5 * float(np.sum((balanced.end_to_end(W2) - Phi) ** 2)) / (2 * h)
         err = float(np.linalg.norm(formula - fd)) / max(float(np.linalg.norm(fd)), 1e-12)
-        conds.append(Condition("eq. (14) gradient vs finite differences (rel.)", ops.scalar(err),
-                               "<=", ops.scalar(1e-6), context=f"j={j + 1}, dims={inst['dims']}"))
+        conds.append(Condition("eq. (14) gradient vs finite differences (rel.)", fl(ops, err),
+                               "<=", fl(ops, 1e-6), context=f"j={j + 1}, dims={inst['dims']}"))
     return conds
 
 
