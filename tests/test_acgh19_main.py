@@ -105,6 +105,12 @@ def test_lemma1_condition_uses_only_backend_vocabulary():
         conds.append(descent_condition(ops, prob, inst["W0"], inst["eta"], 0.5, "t=0"))
         assert combine([evaluate(c, ops) for c in conds]) is True
     assert "sigma_min" in ops.used and "matmul" in ops.used
+    r = get("acgh19.lem7")
+    for k in range(6):
+        inst = r.check.sample(np.random.default_rng(k), r.resolve_params())
+        conds = r.check.hypotheses(inst, ops, r.resolve_params())
+        conds += r.check.conclusions(inst, ops, r.resolve_params())
+        assert combine([evaluate(c, ops) for c in conds]) is True
 
 
 # ----------------------------------------------------------------------------- Lemma 5 erratum

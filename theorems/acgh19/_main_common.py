@@ -70,9 +70,9 @@ def sample_thm1(rng: np.random.Generator, p: Params) -> Instance:
     Ws = balanced.balanced_factors(A, dims, rng=rng, rotate=bool(rng.integers(0, 2)))
     delta = delta_thm1(c, N, phiF, p)
     imb_frac = float(rng.choice(p["imb_fracs"]))
-    if imb_frac > 0 and N > 1:
-        Ws = balanced.with_imbalance(rng, Ws, imb_frac * delta)
-    eta = float(rng.choice(p["eta_fracs"])) * eta_thm1(c, N, phiF, p)
+    if imb_frac > 0 and N > 1:  # (1 - 1e-9): stay inside when the bound is re-evaluated
+        Ws = balanced.with_imbalance(rng, Ws, imb_frac * delta * (1 - 1e-9))
+    eta = float(rng.choice(p["eta_fracs"])) * eta_thm1(c, N, phiF, p) * (1 - 1e-12)
     return {"Phi": Phi, "W0": Ws, "c": c, "eta": eta, "N": N, "dims": list(dims),
             "mode": mode, "imb_frac": imb_frac}
 
@@ -82,22 +82,25 @@ def thm1_hypotheses(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     Phi = ops.asarray(inst["Phi"])
     Ws = [ops.asarray(W) for W in inst["W0"]]
     N = len(Ws)
-    c = float(inst["c"])
-    phiF = float(np.linalg.norm(inst["Phi"]))
+    c = ops.scalar(float(inst["c"]))
+    phiF = ops.fro_norm(Phi)
     E = end_to_end_ops(ops, Ws)
+    eta_bound = ops.power(c, (4 * N - 2) / N) / (
+        ops.scalar(p.get("eta_const", 6144.0) * N ** 3) * ops.power(phiF, (6 * N - 4) / N))
+    delta = ops.power(c, 2) / (ops.scalar(p.get("delta_const", 256.0) * N ** 3)
+                               * ops.power(phiF, 2 * (N - 1) / N))
     conds = [
-        Condition("c > 0", ops.scalar(c), ">", ops.scalar(0)),
+        Condition("c > 0", c, ">", ops.scalar(0)),
         Condition("Def. 2: ||W(0)-Phi||_F <= sigma_min(Phi) - c",
-                  ops.fro_norm(ops.sub(E, Phi)), "<=", ops.sigma_min(Phi) - ops.scalar(c)),
+                  ops.fro_norm(ops.sub(E, Phi)), "<=", ops.sigma_min(Phi) - c),
         Condition("eq. (7): eta <= c^{(4N-2)/N}/(6144 N^3 ||Phi||_F^{(6N-4)/N})",
-                  ops.scalar(inst["eta"]), "<=", ops.scalar(eta_thm1(c, N, phiF, p))),
+                  ops.scalar(inst["eta"]), "<=", eta_bound),
     ]
-    delta = delta_thm1(c, N, phiF, p)
     for j in range(N - 1):
         D = ops.sub(ops.matmul(ops.transpose(Ws[j + 1]), Ws[j + 1]),
                     ops.matmul(Ws[j], ops.transpose(Ws[j])))
         conds.append(Condition("Def. 1: ||W_{j+1}^T W_{j+1} - W_j W_j^T||_F <= delta",
-                               ops.fro_norm(D), "<=", ops.scalar(delta), context=f"j={j + 1}"))
+                               ops.fro_norm(D), "<=", delta, context=f"j={j + 1}"))
     return conds
 
 

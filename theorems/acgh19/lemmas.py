@@ -371,7 +371,7 @@ def _lem7_sample(rng: np.random.Generator, p: Params) -> Instance:
         scale = float(rng.uniform(max(1.0, inst["c"] / smin), 1.9))
         Ws = balanced.balanced_factors(scale * Phi, inst["dims"], rng=rng, rotate=True)
         delta = delta_thm1(inst["c"], inst["N"], float(np.linalg.norm(Phi)), p)
-        inst["W0"] = balanced.with_imbalance(rng, Ws, 2 * delta * float(rng.uniform(0, 1)))
+        inst["W0"] = balanced.with_imbalance(rng, Ws, 2 * delta * float(rng.uniform(0, 1 - 1e-9)))
         inst["mode"] = f"scaled x{scale:.2f}"
     elif min(inst["dims"][0], inst["dims"][-1]) >= 2 and rng.integers(0, 2):
         # ||W - Phi||_sigma <= ||Phi||_F < ||W - Phi||_F: hypothesis (2) is only spectral
@@ -381,7 +381,7 @@ def _lem7_sample(rng: np.random.Generator, p: Params) -> Instance:
         tt = Bn * float(rng.uniform(1 / math.sqrt(sv.size), 1.0))
         Ws = balanced.balanced_factors(Phi + tt * U @ Vt, inst["dims"], rng=rng, rotate=True)
         delta = delta_thm1(inst["c"], inst["N"], Bn, p)
-        inst["W0"] = balanced.with_imbalance(rng, Ws, 2 * delta * float(rng.uniform(0, 1)))
+        inst["W0"] = balanced.with_imbalance(rng, Ws, 2 * delta * float(rng.uniform(0, 1 - 1e-9)))
         inst["mode"] = f"spectral-only, ||grad||_F/||Phi||_F={tt * math.sqrt(sv.size) / Bn:.2f}"
     return inst
 
@@ -390,23 +390,26 @@ def _lem7_hyp(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     """Lemma 7's (1)-(4) at the state, plus eq. (7) for eta."""
     Phi = ops.asarray(inst["Phi"])
     Ws = [ops.asarray(W) for W in inst["W0"]]
-    N, c = inst["N"], inst["c"]
-    Bn = float(np.linalg.norm(inst["Phi"]))
+    N = inst["N"]
+    c = ops.scalar(inst["c"])
+    Bn = ops.fro_norm(Phi)
     E = end_to_end_ops(ops, Ws)
-    conds = [Condition("(1) ||W_j|| <= (4||Phi||_F)^{1/N}", ops.spec_norm(W), "<=",
-                       ops.scalar((4 * Bn) ** (1 / N)), context=f"j={j}")
-             for j, W in enumerate(Ws, start=1)]
+    M = ops.power(ops.scalar(4) * Bn, 1 / N)
+    conds = [Condition("(1) ||W_j|| <= (4||Phi||_F)^{1/N}", ops.spec_norm(W), "<=", M,
+                       context=f"j={j}") for j, W in enumerate(Ws, start=1)]
     conds.append(Condition("(2) ||W - Phi||_sigma <= ||Phi||_F", ops.spec_norm(ops.sub(E, Phi)),
-                           "<=", ops.fro_norm(Phi)))
-    delta = delta_thm1(c, N, Bn, p)
+                           "<=", Bn))
+    delta = ops.power(c, 2) / (ops.scalar(p["delta_const"] * N ** 3)
+                               * ops.power(Bn, 2 * (N - 1) / N))
     for j in range(N - 1):
         D = ops.sub(ops.matmul(ops.transpose(Ws[j + 1]), Ws[j + 1]),
                     ops.matmul(Ws[j], ops.transpose(Ws[j])))
         conds.append(Condition("(3) imbalance <= 2 delta", ops.fro_norm(D), "<=",
-                               ops.scalar(2 * delta), context=f"j={j + 1}"))
-    conds.append(Condition("(4) sigma_min(W) >= c", ops.sigma_min(E), ">=", ops.scalar(c)))
-    conds.append(Condition("eq. (7)", ops.scalar(inst["eta"]), "<=",
-                           ops.scalar(eta_thm1(c, N, Bn, p))))
+                               ops.scalar(2) * delta, context=f"j={j + 1}"))
+    conds.append(Condition("(4) sigma_min(W) >= c", ops.sigma_min(E), ">=", c))
+    conds.append(Condition("eq. (7)", ops.scalar(inst["eta"]), "<=", ops.power(c, (4 * N - 2) / N)
+                           / (ops.scalar(p["eta_const"] * N ** 3)
+                              * ops.power(Bn, (6 * N - 4) / N))))
     return conds
 
 
