@@ -228,8 +228,8 @@ register(Result(
 def _fn4_sample(rng: np.random.Generator, p: Params) -> Instance:
     N = int(rng.integers(2, 5))  # N = 1 with a vector end is an exact equality
     dims = sample_dims(rng, N, 3)
-    while max(dims[0], dims[-1]) < 2:  # scalar ends make the bound an exact equality
-        dims = sample_dims(rng, N, 3)
+    while max(dims[0], dims[-1]) < 2 or min(dims[1:-1]) < 2:
+        dims = sample_dims(rng, N, 3)  # width-1 layers make the bound an exact equality
     smin = float(rng.uniform(0.5, 2))
     Phi = balanced.target_with_sigma_min(rng, dims[-1], dims[0], smin)
     c = smin * float(rng.uniform(0.05, 0.9))
