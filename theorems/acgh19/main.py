@@ -446,7 +446,9 @@ register(Result(
           "start has margin c (worst direction included) and imbalance 0 or exactly delta "
           "(product-preserving rebalancing). Each instance's context reports the theorem's T, "
           "the first step GD reached eps (slack = T / t_hit) and the smallest ratio of actual to "
-          "Lemma 1's guaranteed descent. Broken: T_factor 0.2 (claims a 5x shorter horizon).",
+          "Lemma 1's guaranteed descent. Broken: T_factor 0.2 (claims a 5x shorter horizon). "
+          "OCR: the stray '*' after N^3 in delta is noise; the exponent 2(N-1)/N is confirmed by "
+          "(34) and (37) (see eq33_37). log in (8) is natural.",
 ))
 
 
@@ -582,6 +584,10 @@ def _gf_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     PW = sum(np.kron(_psd_power(E.T @ E, (j - 1) / N), _psd_power(E @ E.T, (N - j) / N))
              for j in range(1, N + 1))
     pred = -(PW @ Rm.flatten(order="F")).reshape(E.shape, order="F")
+    # App. D.2 layer form: sum_j (W_1^T W_1)^{j-1} kron (W_N W_N^T)^{N-j} (equal when balanced)
+    G1, GN = Ws[0].T @ Ws[0], Ws[-1] @ Ws[-1].T
+    PL = sum(np.kron(np.linalg.matrix_power(G1, j - 1), np.linalg.matrix_power(GN, N - j))
+             for j in range(1, N + 1))
     smin = float(np.linalg.svd(E, compute_uv=False)[-1])
     e = rate_exponent(N)
     gsq = float(np.sum(Rm * Rm))
@@ -589,6 +595,10 @@ def _gf_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     scale = max(float(np.linalg.norm(dW)), 1e-300)
     conds = [Condition("(11): vec(dW/dtau) = -P_W vec(grad) (rel. err)",
                        fl(ops, float(np.linalg.norm(dW - pred)) / scale), "<=",
+                       fl(ops, p["rtol"]), context=f"dims={inst['dims']}"),
+             Condition("P_W = sum_j (W_1^T W_1)^{j-1} kron (W_N W_N^T)^{N-j} (rel. err)",
+                       fl(ops, float(np.linalg.norm(PW - PL)) / max(float(np.linalg.norm(PW)),
+                                                                    1e-300)), "<=",
                        fl(ops, p["rtol"]), context=f"dims={inst['dims']}"),
              Condition("lambda_min(P_W) >= sigma_min^{2(N-1)/N}",
                        fl(ops, float(np.linalg.eigvalsh(PW)[0])), ">=",
