@@ -167,13 +167,15 @@ def test_thm1_scalar_catalog_instance_full_horizon():
     assert T / out["hit"] > 1.0
 
 
-def _matrix_full_horizon(N: int, d: int, seed: int, log_ratio: float, check_every: int):
+def _matrix_full_horizon(N: int, d: int, seed: int, log_ratio: float, check_every: int,
+                         dims: tuple[int, ...] | None = None):
     rng = np.random.default_rng(seed)
-    Phi = balanced.target_with_sigma_min(rng, d, d, 1.0, spread=1.2)
+    dims = dims or (d,) * (N + 1)
+    Phi = balanced.target_with_sigma_min(rng, dims[-1], dims[0], 1.0, spread=1.2)
     B = float(np.linalg.norm(Phi))
     c = 0.9
     A = balanced.start_with_margin(rng, Phi, c, mode="mixed")
-    Ws = balanced.balanced_factors(A, (d,) * (N + 1), rng=rng, rotate=True)
+    Ws = balanced.balanced_factors(A, dims, rng=rng, rotate=True)
     eta = eta_thm1(c, N, B, {})
     e = 2 * (N - 1) / N
     l0 = 0.5 * float(np.sum((A - Phi) ** 2))
@@ -198,9 +200,12 @@ def _matrix_full_horizon(N: int, d: int, seed: int, log_ratio: float, check_ever
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("N,d,log_ratio,every", [(2, 2, 2.0, 1), (3, 2, 1.0, 50)])
-def test_thm1_matrix_full_horizon(N, d, log_ratio, every):
-    T, hit, lT, eps, min_ratio = _matrix_full_horizon(N, d, 5, log_ratio, every)
+@pytest.mark.parametrize("N,d,log_ratio,every,dims", [(2, 2, 2.0, 1, None),
+                                                     (3, 2, 1.0, 50, None),
+                                                     (2, 0, 3.0, 1, (3, 2, 1)),
+                                                     (3, 0, 3.0, 1, (1, 3, 2, 2))])
+def test_thm1_matrix_full_horizon(N, d, log_ratio, every, dims):
+    T, hit, lT, eps, min_ratio = _matrix_full_horizon(N, d, 5, log_ratio, every, dims)
     assert lT <= eps, (T, hit, lT, eps)
     assert 0 < hit <= T
     assert min_ratio >= 1.0
