@@ -4,6 +4,7 @@ boundcheck.balanced."""
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -215,3 +216,18 @@ def test_thm1_matrix_quick_sibling():
     """Quick sibling of the slow matrix run: short log ratio, N = 2, d = 2."""
     T, hit, lT, eps, min_ratio = _matrix_full_horizon(2, 2, 5, 0.05, 5)
     assert lT <= eps and min_ratio >= 1.0
+
+
+def test_exact_drift_identity_and_its_sensitivity():
+    """Lemma 2's A'(t) rests on D_j(t+1) = D_j(t) + eta^2 (G_{j+1}^T G_{j+1} - G_j G_j^T),
+    decided in exact rationals; a wrong step size in the update breaks it."""
+    from theorems.acgh19.lemmas import exact_drift_residual
+
+    rng = np.random.default_rng(4)
+    Ws = [rng.standard_normal((3, 2)), rng.standard_normal((2, 3)), rng.standard_normal((1, 2))]
+    Phi = rng.standard_normal((1, 2))
+    assert exact_drift_residual(Ws, Phi, 0.01) == 0
+    assert exact_drift_residual(Ws, Phi, 0.0) == 0
+    # the eta^2 coefficient is exactly 1: any other value leaves a nonzero residual
+    assert exact_drift_residual(Ws, Phi, 0.01, coef2=Fraction(2)) > 0
+    assert exact_drift_residual(Ws, Phi, 0.01, coef2=Fraction(1, 2)) > 0

@@ -45,6 +45,40 @@ def _prod(Ws: list[np.ndarray], lo: int, hi: int, dim: int) -> np.ndarray:
 
 
 # =============================================================================== Lemma 2
+def exact_drift_residual(Ws: list[np.ndarray], Phi: np.ndarray, eta: float,
+                         coef2: Fraction = Fraction(1)) -> Fraction:
+    """``sum_j ||D_j(t+1) - D_j(t) - eta^2 (G_{j+1}^T G_{j+1} - G_j G_j^T)||_F^2`` in exact
+    rationals (floats are exact dyadic rationals), with ``W(t+1) = W - eta G`` exact: the
+    drift identity behind A'(t) (first-order terms cancel because G_j W_j^T = W_{j+1}^T
+    G_{j+1})."""
+    def fr(a: np.ndarray) -> np.ndarray:
+        return np.vectorize(Fraction, otypes=[object])(a)
+
+    Wf = [fr(W) for W in Ws]
+    e = Fraction(eta)
+    E = Wf[0]
+    for W in Wf[1:]:
+        E = W.dot(E)
+    R = E - fr(Phi)
+    N = len(Wf)
+    pre = [np.eye(Ws[0].shape[1], dtype=int).astype(object)]
+    for W in Wf[:-1]:
+        pre.append(W.dot(pre[-1]))
+    G: list[np.ndarray] = [None] * N  # type: ignore[list-item]
+    SR = R
+    for j in range(N - 1, -1, -1):
+        G[j] = SR.dot(pre[j].T)
+        SR = Wf[j].T.dot(SR)
+    new = [W - e * g for W, g in zip(Wf, G, strict=True)]
+    total = Fraction(0)
+    for j in range(N - 1):
+        Dn = new[j + 1].T.dot(new[j + 1]) - new[j].dot(new[j].T)
+        Do = Wf[j + 1].T.dot(Wf[j + 1]) - Wf[j].dot(Wf[j].T)
+        res = Dn - Do - coef2 * e * e * (G[j + 1].T.dot(G[j + 1]) - G[j].dot(G[j].T))
+        total += sum((x * x for x in res.ravel()), Fraction(0))
+    return total
+
+
 def _lem2_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     """Lemma 2 along GD: A(t) imbalance <= 2 delta; A'(t) via the exact drift
     D_j(t+1) - D_j(t) = eta^2 (G_{j+1}^T G_{j+1} - G_j G_j^T) and its bound
@@ -86,7 +120,10 @@ def _lem2_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
         Ws = new
     ctx = f"N={N}, dims={inst['dims']}, horizon={p['horizon']}"
     l0 = 0.5 * float(np.sum((balanced.end_to_end(inst["W0"]) - Phi) ** 2))
-    return [Condition("A(t): max imbalance / (2 delta) <= 1", fl(ops, worst["A"]), "<=",
+    exact = exact_drift_residual(inst["W0"], Phi, eta) if N > 1 else Fraction(0)
+    return [Condition("A'(0): drift identity, exact rationals: residual^2 == 0",
+                      ops.scalar(float(exact)), "==", ops.scalar(0), ctx),
+            Condition("A(t): max imbalance / (2 delta) <= 1", fl(ops, worst["A"]), "<=",
                       fl(ops, 1.0), ctx),
             Condition("A'(t): ||G_{j+1}^T G_{j+1} - G_j G_j^T|| / (4(2B)^{2(N-1)/N}|g|_F|g|_s)",
                       fl(ops, worst["Ap"]), "<=", fl(ops, 1.0), ctx),
