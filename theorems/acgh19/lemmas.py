@@ -146,7 +146,8 @@ register(Result(
     params={**THM1_PARAMS, "horizon": 120, "C_const": 4.0, "Ap_const": 4.0},
     profiles={"full": {"horizon": 5000, "instances": 30}},
     broken={"Ap_const": 0.01}, instances=12,
-    notes="A'(t) is checked as the exact drift identity (to a rounding allowance of "
+    notes="A'(0): the drift identity is decided in exact rationals at the start state. "
+          "A'(t) is checked as the drift identity (to a rounding allowance of "
           "8 d eps max||W||^2, since the eta^2 increment is near float64 resolution) plus the "
           "bound on its increment, which together give the printed A'(t) by the triangle "
           "inequality. Second reading: step (3) of the induction needs B(0..t), not only B(t). "
