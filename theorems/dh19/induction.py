@@ -42,8 +42,16 @@ from boundcheck import kernels, network
 from boundcheck.init import dyadic_orthogonal, initialize
 from boundcheck.problem import Problem
 from boundcheck.registry import register
-from boundcheck.result import Deterministic, Instance, Params, Result, Source, Symbolic
-from boundcheck.verdict import Condition
+from boundcheck.result import (
+    Deterministic,
+    Instance,
+    Params,
+    Result,
+    Source,
+    Statistical,
+    Symbolic,
+)
+from boundcheck.verdict import Condition, combine, evaluate
 
 PAPER = "dh19"
 
@@ -1446,8 +1454,6 @@ def B_explicit(X: np.ndarray, d_out: int, r: int, delta: float, phi: float, c11:
 
 
 def _eq12_trial(rng: np.random.Generator, p: Params) -> bool:
-    from boundcheck.verdict import combine, evaluate
-
     ops = _f64()
     st = sample_setting(rng, p)
     X, d, r = st["X"], st["d"], st["r"]
@@ -1471,8 +1477,7 @@ register(Result(
               r"[0.8\sigma_{\min}(X),1.2\|X\|]m^{\frac i2},\ \|W_{j:i}(0)\|\le c_4\sqrt L"
               r"m^{\frac{j-i+1}2},\ \ell(0)\le B\big]\ge1-\delta",
     kind="equation",
-    check=__import__("boundcheck.result", fromlist=["Statistical"]).Statistical(
-        _eq12_trial, lambda p: p["delta"]),
+    check=Statistical(_eq12_trial, lambda p: p["delta"]),
     params={"L_choices": [2, 3], "m_choices": [160], "m_per_L": 0, "d_out_choices": [1, 2],
             "r_choices": [1, 2], "kappa_choices": [1.5, 2.0], "d_in": 4, "phi": 1.0,
             "delta": 0.1, "c11": 1.21, "c4": 2.0, "band_up": 1.2, "band_lo": 0.8,
