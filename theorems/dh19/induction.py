@@ -1139,9 +1139,9 @@ register(Result(
           "meeting EC-F, the explicit form of App. F step 1 (module docstring). E(t) is "
           "computed exactly as a difference (network.E_term, V units). Also checked: the "
           "triangle-inequality relaxation (catalog recipe (ii), with a 1e-9 rounding allowance "
-          "because E is a small difference of products). Erratum noted (harmless, not "
-          "checked here): App. F's L^s (O(sqrt L))^{s-1} = (O(L^{3/2}))^s L^{-1} should "
-          "have L^{-1/2}.",
+          "because E is a small difference of products). App. F's power identity L^s "
+          "(O(sqrt L))^{s-1} = (O(L^{3/2}))^s L^{-1} is a (harmless) erratum, checked in the "
+          "variants dh19.eqF[appF-printed] / [appF-repaired].",
 ))
 
 
@@ -1553,4 +1553,49 @@ register(Result(
           "and L^3 R^2 kappa = 576 L d B ||X||^4/sigma_min^6, which is why Claim 7.2's "
           "m > C L^3 R^2 kappa is exactly (13). The step B <= K_B max{...}||X||_F^2 absorbs "
           "K_B into C (not a checkable constant).",
+))
+
+
+# --------------------------------------------------------------------------- App. F erratum
+
+
+def _appF_power_run(p: Params) -> list[Condition]:
+    """App. F, step 2: ``L^s (c sqrt L)^{s-1} = (c L^{3/2})^s L^{e}``, printed e = -1.
+
+    The exact identity has ``L^{-1/2}/c`` (catalog S12): with e = -1 it fails. Checked as a
+    symbolic ratio (positive symbols) and at exact integer points.
+    """
+    import sympy as sp
+
+    L, c, s = sp.symbols("L c s", positive=True)
+    e = sp.Rational(p["exponent"])
+    tail = L ** e / (c if p["over_c"] else 1)
+    lhs, rhs = L ** s * (c * sp.sqrt(L)) ** (s - 1), (c * L ** sp.Rational(3, 2)) ** s * tail
+    out = [Condition("App. F: L^s (c sqrt L)^{s-1} / ((c L^{3/2})^s tail) = 1 (symbolic)",
+                     sp.simplify(sp.powsimp(lhs / rhs, force=True)), "==", 1)]
+    for Lv, cv, sv in [(4, 1, 2), (9, 2, 3), (16, 3, 5)]:
+        val = (lhs / rhs).subs({L: Lv, c: cv, s: sv})
+        out.append(Condition("App. F power identity at an exact point", sp.nsimplify(val), "==",
+                             1, context=f"L={Lv}, c={cv}, s={sv}"))
+    return out
+
+
+_APPF = dict(
+    id="dh19.eqF", title="App. F step 2: the power of L in the high-order sum",
+    source=Source(PAPER, "App. F, proof of the E(t) bound", "step 2"),
+    kind="proof-step", check=Symbolic(_appF_power_run),
+)
+register(Result(
+    **_APPF, statement=r"L^s(O(\sqrt L))^{s-1}=(O(L^{3/2}))^sL^{-1}\quad\text{(as printed)}",
+    params={"exponent": -1, "over_c": False}, variant="appF-printed", erratum=True,
+    notes="Suspected erratum (catalog dh19.eqF, S12), confirmed exactly: the printed L^{-1} "
+          "should be L^{-1/2}/c; e.g. L = 4, c = 1, s = 2 gives 32 vs 16. Harmless: carried "
+          "through, App. F needs m >= C L d l(t) ||X||^2/sigma_min^4, still implied by (13). "
+          "The E(t) bound itself is checked by dh19.eqF (printed).",
+))
+register(Result(
+    **_APPF, statement=r"L^s(c\sqrt L)^{s-1}=(cL^{3/2})^s\,L^{-1/2}/c\quad\text{(repaired)}",
+    params={"exponent": sp_rational(-1) / 2, "over_c": True}, variant="appF-repaired",
+    broken={"exponent": -1, "over_c": True},
+    notes="The exact form of App. F's power identity (catalog S12).",
 ))

@@ -117,11 +117,16 @@ def _thm41_run(rng: np.random.Generator, p: Params, say: Any) -> ScalingOutcome:
         eta = eta_max(X, L, d) * (1 - 1e-9)
         gamma = L * sn * sn / (4 * d)
         hist = []
+        streak = 0
         for m in _widths(L, p):
             ok = gd_success(X, Y, L, m, p["seeds"], p["T"], rng, B, eta, gamma, p["rtol"])
             hist.append((m, int(ok.sum())))
+            streak = streak + 1 if ok.sum() >= (1 - delta) * p["seeds"] else 0
+            if streak >= p["stop_after"]:
+                break
         # m*(L): the first scanned width with success >= 1 - delta there and at every larger
-        # scanned width (a monotone envelope damps the seed noise).
+        # scanned width (a monotone envelope damps the seed noise; the scan stops after
+        # stop_after consecutive successes).
         found = math.nan
         for idx in range(len(hist)):
             if all(k >= (1 - delta) * p["seeds"] for _, k in hist[idx:]):
@@ -177,6 +182,7 @@ register(Result(
     check=Scaling(_thm41_run),
     params={"L_grid": [2, 4, 8, 16], "m_factors": [1.0, 2.0, 3.0], "m_grid": [],
             "c_lin": 3.0, "L_fit_min": 4, "fit_condition": False, "seeds": 16, "T": 60,
+            "stop_after": 3,
             "d_in": 4, "r": 2, "kappa": 2.0, "d_out": 1, "phi": 1.0, "delta": 0.1,
             "c4": 2.0, "rtol": 1e-9, "slope_max": 1.0, "n_boot": 400},
     profiles={"full": {"L_grid": [2, 3, 5, 8, 12, 16, 24], "m_factors": [],
