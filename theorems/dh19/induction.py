@@ -612,7 +612,10 @@ def rich_problem(rng: np.random.Generator, p: Params) -> dict[str, Any]:
     Phi *= p["phi"] / np.linalg.norm(Phi, 2)
     prob = v_problem(X, Phi @ X, m, L)
     eta = eta_max(X, L, d) * float(rng.choice(p["eta_fracs"])) * (1 - 1e-9)
-    return {"prob": prob, "V0": V0, "B": loss_np(prob, V0), "eta": eta, "mode": "rich",
+    # B = l(0), the tightest admissible B (+1e-12: the hypotheses recompute l(0) through
+    # boundcheck.network, which may round differently from the kernels by an ulp).
+    return {"prob": prob, "V0": V0, "B": loss_np(prob, V0) * (1 + 1e-12), "eta": eta,
+            "mode": "rich",
             **{k: st[k] for k in ("L", "m", "d", "r", "kappa")}}
 
 
