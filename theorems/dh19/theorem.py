@@ -202,7 +202,10 @@ register(Result(
           "bootstrap CI reaching a <= 1. Details: C_emp = m*/(L max{...}) next to C_proof_EC "
           "= m_EC/(L max{...}), and the fits over all depths and over L >= L_fit_min. The "
           "theorem is an upper bound m* <= C L max{...}; the local slope at small L can exceed "
-          "1 (m* at L = 2, 3 sits on the grid floor). Runs in the V-parametrization "
+          "1 (m* at L = 2, 3 sits on the grid floor). Full profile (30 seeds, T = 440, L = "
+          "2..24): m*/L = 1.0-1.5, 0/30 failures at m = 3L for every L, slope over L >= 5: "
+          "1.05 [0.71, 1.47], over all depths 1.13 [0.99, 1.27]; C_emp <= 0.031 against "
+          "C_proof_EC >= 1.3e6. Runs in the V-parametrization "
           "V_i = W_i/sqrt(m) (step eta/m) to avoid m^{L-1} overflow."
 ))
 
