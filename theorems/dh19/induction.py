@@ -427,6 +427,12 @@ def run_traj(prob: Problem, V0: Sequence[np.ndarray], eta: float, T: int
 # --------------------------------------------------------------------------- shared conditions
 
 
+def fp_allow(ops: Any, x: Any, rel: float) -> float:
+    """A float64 rounding allowance ``rel |x|`` for ``Condition.float_tol`` (ignored by
+    certified backends): used where an inequality can hold with equality."""
+    return rel * abs(ops.mid(x))
+
+
 def asarrays(ops: Any, Vs: Sequence[np.ndarray]) -> list[Any]:
     return [ops.asarray(v) for v in Vs]
 
@@ -802,8 +808,8 @@ def _eq14_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
         ctx = f"i={i}, L={L}, {inst['kind']}/{inst.get('mode', '')}"
         conds += [
             Condition("(14) ||dl/dW_i||_F <= ||W_{L:i+1}|| ||U-Y||_F ||W_{i-1:1}X|| / "
-                      "sqrt(m^{L-1} d)", g, "<=",
-                      top * res * bot / rd * ops.scalar(1 + p["fp_rtol"]), context=ctx),
+                      "sqrt(m^{L-1} d)", g, "<=", top * res * bot / rd, context=ctx,
+                      float_tol=fp_allow(ops, top * res * bot / rd, p["fp_rtol"])),
             Condition("(14) ||dl/dW_i||_F <= (5/4)^2 sqrt(2 l) ||X|| / sqrt(d)", g, "<=",
                       second, context=ctx),
             Condition("(14) ||dl/dW_i||_F <= 3 sqrt((1-eta gamma)^s B) ||X|| / sqrt(d)", g,
@@ -839,8 +845,8 @@ register(Result(
           "where the second inequality is attained to 2e-6. Hypotheses: B(s)'s upper bands, "
           "A(s) with B = l(s)(1 - eta gamma)^{-s}, eta <= d/(3L||X||^2). The first "
           "inequality is an identity when the gradient is rank one and aligned (d_y = 1 with "
-          "an aligned residual), so its right side carries a 1e-12 relative rounding "
-          "allowance (float64 evaluation of O(Lm) flops).",
+          "an aligned residual), so it carries a 1e-12 relative float_tol (float64 rounding "
+          "of O(Lm) flops; ignored by certified backends).",
 ))
 
 
@@ -1113,11 +1119,11 @@ def _F_hypotheses(inst: Instance, ops: Any, p: Params) -> list[Condition]:
 
 def _F_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     e = E_pieces(ops, inst)
+    relax = e["alpha"] * E_relaxation(ops, e["prob"], e["Vs"], e["eta_v"])
     ctx = f"L={inst['L']}, m={inst['m']}, {inst['kind']}/{inst.get('mode', '')}"
     return [
         Condition("App. F (ii): ||E X||_F <= sum_{|S|>=2} prod-of-norms bound", e["EX"], "<=",
-                  e["alpha"] * E_relaxation(ops, e["prob"], e["Vs"], e["eta_v"])
-                  * ops.scalar(1 + p["fp_rtol"]), context=ctx),
+                  relax, context=ctx, float_tol=fp_allow(ops, relax, p["fp_rtol"])),
         Condition("App. F: ||E X||_F / sqrt(m^{L-1} d) <= 1/6 eta lambda_min(P) ||U - Y||_F",
                   e["EX"], "<=", ops.scalar(p["c_F"]) * e["eta"] * e["lmin"] * e["res"],
                   context=ctx)]
@@ -1141,7 +1147,7 @@ register(Result(
           "bottom eigenvector, with the loss at a fraction in [0.5, 1) of the largest value "
           "meeting EC-F, the explicit form of App. F step 1 (module docstring). E(t) is "
           "computed exactly as a difference (network.E_term, V units). Also checked: the "
-          "triangle-inequality relaxation (catalog recipe (ii), with a 1e-9 rounding allowance "
+          "triangle-inequality relaxation (catalog recipe (ii), with a 1e-9 relative float_tol "
           "because E is a small difference of products). App. F's power identity L^s "
           "(O(sqrt L))^{s-1} = (O(L^{3/2}))^s L^{-1} is a (harmless) erratum, checked in the "
           "variants dh19.eqF[appF-printed] / [appF-repaired].",
@@ -1237,14 +1243,14 @@ def _contr_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     one = ops.scalar(1)
     # Rounding allowance for the first (triangle) step, which can be an identity when
     # n d_y = 1: gamma_n u (||U(t+1)||_F + ||Y||_F) with n = L m flops per entry.
-    fp = ops.scalar(p["fp_k"] * L * m * 2.0 ** -53) * (ops.fro_norm(U1) + ops.fro_norm(Y))
+    fp = p["fp_k"] * L * m * 2.0 ** -53 * ops.mid(ops.fro_norm(U1) + ops.fro_norm(Y))
     Ld = ops.scalar(L) / ops.scalar(prob.d_y)
     q = one - e["eta"] * ops.scalar(p["c_contr"]) * Ld * sn * sn
     ctx = f"L={L}, m={m}, {inst['kind']}/{inst.get('mode', '')}"
     return [
         Condition("||U(t+1)-Y|| <= (1 - eta lambda_min)||U(t)-Y|| + ||E X||/sqrt(m^{L-1}d)",
-                  new, "<=", (one - e["eta"] * e["lmin"]) * e["res"] + e["EX"] + fp,
-                  context=ctx),
+                  new, "<=", (one - e["eta"] * e["lmin"]) * e["res"] + e["EX"], context=ctx,
+                  float_tol=fp),
         Condition("||U(t+1)-Y|| <= (1 - 5/6 eta lambda_min(P))||U(t)-Y||", new, "<=",
                   (one - ops.scalar(5 / 6) * e["eta"] * e["lmin"]) * e["res"], context=ctx),
         Condition("||U(t+1)-Y|| <= (1 - 1/4 eta L sigma_min^2/d)||U(t)-Y||", new, "<=",
@@ -1271,7 +1277,7 @@ register(Result(
           "the eqF ratio rho_E <= 1 and lambda_min(P) >= 0.3 L sigma_min^2/d, at GD states and "
           "off-trajectory states (incl. 3/4-band-edge isometries with residuals along P's "
           "bottom eigenvector, where the last factor is nearly attained). The first step "
-          "carries a float64 rounding allowance 64 L m 2^-53 (||U(t+1)|| + ||Y||).",
+          "carries a float_tol 64 L m 2^-53 (||U(t+1)|| + ||Y||) (float64 only).",
 ))
 
 
@@ -1358,7 +1364,8 @@ def _eq19_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
             powL = powL + ops.power(ops.scalar(L) * rho, s) * ops.power(beta, s + 1)
         conds += [
             Condition("(18) ||W_{j:i}(t)-W_{j:i}(0)|| <= sum_S prod ||Delta|| prod ||segments||",
-                      lhs, "<=", sharp * ops.scalar(1 + p["fp_rtol"]), context=ctx),
+                      lhs, "<=", sharp, context=ctx,
+                      float_tol=fp_allow(ops, sharp, p["fp_rtol"])),
             Condition("(19) ... <= sum_s C(q,s) R^s (c4 sqrt L)^{s+1} m^{(q-s)/2}", sharp, "<=",
                       binom, context=ctx),
             Condition("(19) ... <= sum_s L^s R^s (c4 sqrt L)^{s+1} m^{(q-s)/2}", binom, "<=",
