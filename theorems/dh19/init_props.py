@@ -671,7 +671,7 @@ register(Result(
     params={"L": 3, "m": 3500, "d_out": 2, "batch": 4000, "upper": 1.2, "lower": 0.8,
             "net_eps": 0.01, "fit_L": [2, 4], "fit_ratios": [15, 25, 40, 60, 90],
             "fit_draws": 8000},
-    profiles={"full": {"batch": 50000, "fit_draws": 200000, "fit_L": [2, 3, 5, 10]}},
+    profiles={"full": {"batch": 50000, "fit_draws": 100000, "fit_L": [2, 3, 5, 8]}},
     broken={"upper": 1.01, "lower": 0.99},
     instances=10,
     notes="Event: the bands for all 1 < i <= L at once. Singular values via the exact "
@@ -743,7 +743,7 @@ register(Result(
     params={"L": 3, "m": 5000, "r": 3, "kappa": 2.0, "batch": 4000, "upper": 1.2,
             "lower": 0.8, "fit_L": [2, 4], "fit_ratios": [10, 20, 35, 55, 80],
             "fit_kappa": [2.0, 8.0], "fit_draws": 8000},
-    profiles={"full": {"batch": 50000, "fit_draws": 200000, "fit_L": [2, 3, 5, 10]}},
+    profiles={"full": {"batch": 50000, "fit_draws": 100000, "fit_L": [2, 3, 5, 8]}},
     broken={"upper": 1.01, "lower": 0.99},
     instances=10,
     notes="Assumption 5.1 data with sigma_i^2 evenly spaced in [1, kappa]. Event: all "
@@ -798,7 +798,7 @@ register(Result(
     kind="proposition",
     check=Scaling(_prop6_4_run, type_name="scaling"),
     params={"L_list": [3, 4, 6], "m_list": [32, 64], "runs": 6, "K": None},
-    profiles={"full": {"L_list": [3, 5, 10, 20], "m_list": [64, 128, 256], "runs": 20}},
+    profiles={"full": {"L_list": [3, 5, 10, 16], "m_list": [64, 128, 256], "runs": 6}},
     broken={"K": 1.0},
     notes="Empirical constant c4 (catalog: ~1.1-1.75), against the constant the proof's "
           "block argument yields: 2.2/sqrt(c) with c log 6 below Lemma 6.1's exact "
@@ -910,7 +910,7 @@ register(Result(
     params={"L": 3, "m": 2000, "d_in": 4, "r": 3, "d_out": 2, "kappa": 2.0, "phi_norm": 1.0,
             "delta": 0.1, "rhs_factor": 1.0, "batch": 5000,
             "fit_L": [2, 3], "fit_ratios": [50, 100, 150, 200, 300], "fit_draws": 20000},
-    profiles={"full": {"batch": 50000, "fit_draws": 200000, "fit_L": [2, 3, 5, 10]}},
+    profiles={"full": {"batch": 50000, "fit_draws": 100000, "fit_L": [2, 3, 5, 8]}},
     broken={"rhs_factor": 0.1},
     instances=10,
     notes="Explicit version of App. E (catalog). Each trial draws its own reduced data "

@@ -1103,8 +1103,8 @@ register(Result(
     params={"L_list": [2, 3, 4], "m_list": [64, 128], "runs": 2, "steps": 25, "d_in": 4,
             "d_out_list": [1, 2], "r_list": [2, 3], "kappa_list": [1.0, 2.0, 4.0],
             "upper_const": 3.0, "lower_const": 0.3},
-    profiles={"full": {"L_list": [2, 3, 5, 10], "m_list": [64, 128, 256, 512], "runs": 5,
-                       "steps": 200}},
+    profiles={"full": {"L_list": [2, 3, 5, 10], "m_list": [64, 128, 256], "runs": 3,
+                       "steps": 100}},
     broken={"upper_const": 0.9},  # lambda_max(P) ~ L sigma_max^2/d_out: 0.9 is too tight
     notes="Explicit constants 3 and 3/10 are those of the proof (Claim 7.3). Wide nets "
           "(m >= 16 L) from N(0,1) init, GD at the maximal step d_out/(3L||X||^2); "
