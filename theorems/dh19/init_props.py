@@ -798,7 +798,7 @@ register(Result(
     kind="proposition",
     check=Scaling(_prop6_4_run, type_name="scaling"),
     params={"L_list": [3, 4, 6], "m_list": [32, 64], "runs": 6, "K": None},
-    profiles={"full": {"L_list": [3, 5, 10, 16], "m_list": [64, 128, 256], "runs": 6}},
+    profiles={"full": {"L_list": [3, 5, 8, 12], "m_list": [64, 128], "runs": 5}},
     broken={"K": 1.0},
     notes="Empirical constant c4 (catalog: ~1.1-1.75), against the constant the proof's "
           "block argument yields: 2.2/sqrt(c) with c log 6 below Lemma 6.1's exact "
