@@ -20,19 +20,24 @@ from boundcheck.report import markdown, summary_line, table, write_json
 
 
 class _Progress:
-    """Progress on stderr: a rewritten line on a terminal, sparse lines otherwise."""
+    """Progress on stderr: a rewritten line on a terminal; off a terminal, a line every 10 s
+    for results that run longer than that."""
 
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled
         self.tty = sys.stderr.isatty()
-        self.last = 0.0
+        self.last = time.monotonic()
+        self.label = ""
 
     def __call__(self, done: int, total: int, label: str) -> None:
         if not self.enabled:
             return
         now = time.monotonic()
-        if not self.tty and now - self.last < 5 and done != total:
-            return
+        if label != self.label:
+            self.label, self.last = label, now
+        if not self.tty:
+            if now - self.last < 10:
+                return
         self.last = now
         msg = f"  {label}: {done}/{total}" if total else f"  {label}"
         if self.tty:
@@ -66,6 +71,10 @@ def _parser() -> argparse.ArgumentParser:
     ck.add_argument("--json", dest="json_out", metavar="FILE")
     ck.add_argument("--counterexamples", default="counterexamples", metavar="DIR",
                     help="where failing instances are stored (default: ./counterexamples)")
+    ck.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=JSON",
+                    help="override a result parameter, e.g. --set 'L_choices=[10]' (repeatable)")
+    ck.add_argument("--shrink", action="store_true",
+                    help="for a refuted result, search the smallest instance size that fails")
     common(ck)
 
     au = sub.add_parser("audit", help="check every registered result; write a report")
@@ -82,18 +91,45 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _nonnegative(args: argparse.Namespace) -> None:
+    if getattr(args, "instances", None) is not None and args.instances < 1:
+        raise BoundcheckError(f"--instances must be at least 1, got {args.instances}")
+    if getattr(args, "seed", 0) < 0:
+        raise BoundcheckError(f"--seed must be non-negative, got {args.seed}")
+    if getattr(args, "prec", None) is not None and args.prec < 16:
+        raise BoundcheckError(f"--prec must be at least 16 bits, got {args.prec}")
+
+
 def _backend_options(args: argparse.Namespace) -> dict:
     return {"prec": args.prec} if getattr(args, "prec", None) else {}
+
+
+def _overrides(sets: Sequence[str]) -> dict:
+    out = {}
+    for item in sets:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise BoundcheckError(f"--set expects KEY=JSON, got {item!r}")
+        try:
+            out[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            out[key] = raw  # a bare string
+    return out
 
 
 def _check(results: Sequence, args: argparse.Namespace, profile: str, cx_dir: Path,
            on_report=None) -> list[Report]:
     prog = _Progress(not args.quiet)
     reports: list[Report] = []
+    overrides = _overrides(getattr(args, "sets", []))
     for r in results:
+        unknown = sorted(set(overrides) - set(r.resolve_params(profile)))
+        if unknown:
+            raise BoundcheckError(f"{r.key} has no parameter(s) {', '.join(unknown)}; "
+                                  f"its parameters: {', '.join(sorted(r.resolve_params(profile)))}")
         rep = run_result(r, instances=args.instances, seed=args.seed, backend=args.backend,
                          profile=profile, progress=prog, counterexample_dir=cx_dir,
-                         backend_options=_backend_options(args))
+                         backend_options=_backend_options(args), overrides=overrides or None)
         reports.append(rep)
         print(summary_line(rep), flush=True)
         if on_report:
@@ -118,6 +154,20 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     results = [r for name in args.ids for r in registry.lookup(name)]
     reports = _check(results, args, args.profile, Path(args.counterexamples))
+    if args.shrink:
+        from boundcheck.search import shrink
+        from boundcheck.verdict import Verdict
+
+        for r, rep in zip(results, reports, strict=True):
+            if rep.verdict is Verdict.REFUTED and rep.check_type == "deterministic":
+                found = shrink(r, seed=args.seed, profile=args.profile,
+                               counterexample_dir=Path(args.counterexamples) / "minimal")
+                if found:
+                    rep.details["minimal"] = {"sizes": found.sizes,
+                                              "seeds": found.report.seeds[:3],
+                                              "files": found.report.counterexamples}
+                    print(f"  minimal failing sizes for {r.key}: {found.sizes} "
+                          f"(seed {found.report.seeds[0]}; {found.report.counterexamples[:1]})")
     if args.json_out:
         write_json(reports, args.json_out, {"command": "check", "seed": args.seed})
     return 0 if all(r.as_expected for r in reports) else 1
@@ -168,6 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
+        _nonnegative(args)
         return {"list": cmd_list, "check": cmd_check, "audit": cmd_audit,
                 "recheck": cmd_recheck}[args.cmd](args)
     except BoundcheckError as exc:

@@ -108,9 +108,20 @@ def run_result(result: Result, instances: int | None = None, seed: int = 0,
     params = result.resolve_params(profile, overrides)
     n = instances if instances is not None else int(params.get("instances", result.instances))
     be = get_backend(backend, **(backend_options or {}))
+    note = None
+    if be.certified and not (isinstance(result.check, Deterministic) and result.certifiable):
+        # Only deterministic results written wholly in the backend vocabulary can be
+        # certified; the others run in float64 and the report says so.
+        if isinstance(result.check, Deterministic):
+            note = (f"{result.key} is not certifiable (it computes outside the backend "
+                    f"vocabulary); evaluated in float64 instead of {be.name}")
+        be = get_backend("float64")
     rep = Report(id=result.id, key=result.key, variant=result.variant, erratum=result.erratum,
                  check_type=result.check_type, verdict=Verdict.ERROR, backend=be.name,
                  certified=bool(be.certified), params=dict(overrides or {}))
+    if note:
+        rep.messages.append(note)
+        rep.details["certification"] = "not certifiable: float64"
     t0 = time.perf_counter()
     try:
         chk = result.check
@@ -155,11 +166,42 @@ def evaluate_instance(chk: Deterministic, inst: Instance, be: Any, params: Param
     return True, hyp, concl
 
 
+def arithmetic_label(be: Any) -> str:
+    """Which arithmetic (and precision) a backend computes in, e.g. ``arb-256``."""
+    return str(getattr(be, "label", be.name))
+
+
+def evaluate_escalating(chk: Deterministic, inst: Instance, chain: list[Any], params: Params
+                        ) -> tuple[bool | None, list[Outcome], list[Outcome], Any]:
+    """:func:`evaluate_instance`, re-run with a stronger backend while undecided.
+
+    ``chain`` starts as ``[backend]``; when a hypothesis or conclusion is left undecided
+    (None) and the last backend offers ``escalate()`` returning a stronger backend (or
+    None), the instance is re-evaluated from scratch with it. The chain is extended lazily
+    and shared across instances. Returns the outcomes and the backend that produced them.
+    """
+    k = 0
+    while True:
+        be = chain[k]
+        h, hyp, concl = evaluate_instance(chk, inst, be, params)
+        if not (h is None or (h is True and combine(concl) is None)):
+            return h, hyp, concl, be
+        if k + 1 >= len(chain):
+            esc = getattr(be, "escalate", None)
+            nxt = esc() if callable(esc) else None
+            if nxt is None:
+                return h, hyp, concl, be
+            chain.append(nxt)
+        k += 1
+
+
 def _run_deterministic(result: Result, chk: Deterministic, params: Params, n: int, seed: int,
                        be: Any, rep: Report, progress: Progress | None,
                        cx_dir: str | Path | None, overrides: Params | None) -> None:
     c = dict(tried=0, hypotheses_held=0, hypotheses_failed=0, hypotheses_undecided=0,
              conclusions_held=0, refuted=0, inconclusive=0, errors=0)
+    chain: list[Any] = [be]
+    used: dict[str, int] = {}
     for k in range(n):
         rng = instance_rng(result.key, seed, k)
         try:
@@ -173,11 +215,13 @@ def _run_deterministic(result: Result, chk: Deterministic, params: Params, n: in
             where = f"{seed}:{k}" + (f":{j}" if len(cases) > 1 else "")
             c["tried"] += 1
             try:
-                h, hyp, concl = evaluate_instance(chk, inst, be, params)
+                h, hyp, concl, by = evaluate_escalating(chk, inst, chain, params)
             except Exception as exc:
                 c["errors"] += 1
                 rep.messages.append(f"seed {where}: {type(exc).__name__}: {exc}")
                 continue
+            label = arithmetic_label(by)
+            used[label] = used.get(label, 0) + 1
             if h is False:
                 c["hypotheses_failed"] += 1
                 continue
@@ -196,7 +240,7 @@ def _run_deterministic(result: Result, chk: Deterministic, params: Params, n: in
                 c["refuted"] += 1
                 rep.seeds.append(where)
                 bad = [o for o in concl if o.status is False]
-                rep.messages.extend(f"{o.message()} [seed {where}]" for o in bad[:3])
+                rep.messages.extend(f"{o.message()} [seed {where}; {label}]" for o in bad[:3])
                 if cx_dir is not None and len(rep.counterexamples) < 3:
                     path = Path(cx_dir) / f"{result.key}-{where.replace(':', '_')}.json"
                     save_counterexample(path, result, inst, seed=where, backend=be.name,
@@ -205,6 +249,7 @@ def _run_deterministic(result: Result, chk: Deterministic, params: Params, n: in
         if progress:
             progress(k + 1, n, result.key)
     rep.counts = c
+    rep.details["arithmetic"] = used  # which arithmetic/precision decided each instance
     if c["errors"]:
         rep.verdict = Verdict.ERROR
     elif c["refuted"]:
@@ -332,11 +377,14 @@ def recheck(path: str | Path, backend: str | None = None, profile: str = "quick"
         from boundcheck.errors import InputError
         raise InputError(f"{data['key']} is not a deterministic result")
     be = get_backend(backend or data["backend"], **(backend_options or {}))
+    if be.certified and not result.certifiable:
+        be = get_backend("float64")
     params = result.resolve_params(profile, data["overrides"])
     rep = Report(id=result.id, key=result.key, variant=result.variant, erratum=result.erratum,
                  check_type=result.check_type, verdict=Verdict.ERROR, backend=be.name,
                  certified=bool(be.certified), params=data["overrides"], seeds=[data["seed"]])
-    h, hyp, concl = evaluate_instance(chk, data["instance"], be, params)
+    h, hyp, concl, by = evaluate_escalating(chk, data["instance"], [be], params)
+    rep.details["arithmetic"] = {arithmetic_label(by): 1}
     rep.messages = [o.message() for o in hyp + concl]
     _tightest(concl, rep.tightness, data["seed"])
     status = combine(concl) if h is True else None

@@ -108,8 +108,11 @@ def markdown(reports: Sequence[Report], meta: dict | None = None,
                 met = f"{c.get('failures', 0)} fail / {c.get('trials', 0)}"
             else:
                 met = f"{c.get('hypotheses_held', 0)} / {c.get('tried', 0)}"
-            tight = r.tightness.get("min_relative_margin",
-                                    r.tightness.get("failure_rate_upper"))
+            if r.check_type == "statistical":
+                up = r.tightness.get("failure_rate_upper")
+                tight = f"fail-rate CI ≤ {_fmt(up)} (δ={_fmt(r.tightness.get('delta'))})"
+            else:
+                tight = r.tightness.get("min_relative_margin")
             mark = "" if r.as_expected else " ⚠"
             lines.append(f"| `{r.key}` | {src} | {r.check_type} | **{r.verdict}**{mark} | {met} |"
                          f" {c.get('refuted', 0)} | {_fmt(tight)} | {r.backend} |"

@@ -104,6 +104,13 @@ class Result:
     erratum: bool = False
     notes: str = ""
     instances: int = 20
+    #: True when hypotheses and conclusions are computed entirely with the ``ops``
+    #: vocabulary from the instance's stored inputs taken as exact, so that a certified
+    #: backend's verdict is a certificate for the statement. Results that compute with
+    #: numpy/float64 (and wrap the floats with ``ops.scalar``) or compare float64 identities
+    #: with a rounding allowance must leave it False: a certified backend then runs them in
+    #: float64 and says so, rather than certify a float computation.
+    certifiable: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

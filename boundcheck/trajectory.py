@@ -49,6 +49,30 @@ class State:
             self._cache["grads"] = G
         return self._cache["grads"]
 
+    def P_matrix(self) -> np.ndarray:
+        """hxp20/dh19 eq. (7) at this state (float64)."""
+        from boundcheck import network
+        from boundcheck.arith import get_backend
+
+        if "P" not in self._cache:
+            self._cache["P"] = network.P_matrix(get_backend("float64"), self.prob, self.Ws)
+        return self._cache["P"]
+
+    def P_eigen_extremes(self) -> tuple[float, float]:
+        ev = np.linalg.eigvalsh(self.P_matrix())
+        return float(ev[0]), float(ev[-1])
+
+    def E_term(self, eta: float) -> np.ndarray:
+        """The high-order term E(t) of the product update with step ``eta``."""
+        from boundcheck import network
+        from boundcheck.arith import get_backend
+
+        return network.E_term(get_backend("float64"), self.prob, self.Ws, eta)
+
+    def product_extremes(self, scale: float = 1.0) -> dict[tuple[int, int], tuple[float, float]]:
+        """(sigma_max, sigma_min) of every W_{j:i}(t)/scale^{j-i+1}, (i, j) != (1, L)."""
+        return product_singular_extremes(self.Ws, scale)
+
     def distance_from_init(self) -> np.ndarray:
         """``||W_i(t) - W_i(0)||_F`` for every layer."""
         return np.array([np.linalg.norm(W - W0) for W, W0 in zip(self.Ws, self.W0, strict=True)])

@@ -39,3 +39,32 @@ def test_counterexample_file_rechecks(tmp_path):
     assert rep.counterexamples
     again = recheck(rep.counterexamples[0])
     assert str(again.verdict) == "refuted"
+
+
+def test_shrink_finds_smallest_failing_size(tmp_path):
+    from boundcheck.registry import get
+    from boundcheck.search import shrink
+
+    r = get("hxp20.claim4_4")
+    found = shrink(r, overrides=r.broken, counterexample_dir=tmp_path)
+    assert found is not None
+    # (1 + rho)^3 <= 1.25 still lets the chain reach (1 + rho)^2 > 1.1 at L = 3.
+    assert found.sizes["L_choices"] == 3
+    assert found.report.counterexamples
+    assert shrink(r) is None  # the printed claim has no counterexample to shrink
+
+
+def test_bad_numbers_are_usage_errors(capsys):
+    assert main(["check", "hxp20.eq1", "--instances", "0"]) == 2
+    assert main(["check", "hxp20.eq1", "--seed", "-1"]) == 2
+    assert "must be" in capsys.readouterr().err
+
+
+def test_set_overrides_parameters_and_rejects_unknown(tmp_path, capsys):
+    out = tmp_path / "o.json"
+    assert main(["check", "hxp20.claim4_4", "--set", "L_choices=[3]", "--set", "m_choices=[4]",
+                 "--quiet", "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["results"][0]["params"] == {"L_choices": [3],
+                                                                   "m_choices": [4]}
+    assert main(["check", "hxp20.claim4_4", "--set", "nope=1"]) == 2
+    assert "no parameter" in capsys.readouterr().err

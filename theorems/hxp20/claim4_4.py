@@ -41,20 +41,25 @@ def property_B(ops: Any, Vs: list[Any], upper: float, lower: float, ctx: str = "
     conds = []
     for (i, j), P in sub_products(ops, Vs).items():
         where = f"{ctx}(i,j)=({i},{j})"
-        conds.append(Condition("sigma_max(V_{j:i}) <= 1.1", ops.sigma_max(P), "<=",
+        conds.append(Condition(f"sigma_max(V_{{j:i}}) <= {upper:g}", ops.sigma_max(P), "<=",
                                ops.scalar(upper), context=where))
-        conds.append(Condition("sigma_min(V_{j:i}) >= 0.9", ops.sigma_min(P), ">=",
+        conds.append(Condition(f"sigma_min(V_{{j:i}}) >= {lower:g}", ops.sigma_min(P), ">=",
                                ops.scalar(lower), context=where))
     return conds
 
 
-def _claim4_4_sample(rng: np.random.Generator, p: Params) -> Instance:
-    L = int(rng.choice(p["L_choices"]))
-    m = int(rng.choice(p["m_choices"]))
+def _draw(rng: np.random.Generator, p: Params, exact: bool) -> Instance:
+    """One instance: an init satisfying eq. (8) and a perturbation within C(t)'s radius."""
+    Ls = p["exact_L_choices"] if exact else p["L_choices"]
+    ms = p["exact_m_choices"] if exact else p["m_choices"]
+    L = int(rng.choice(Ls))
+    m = int(rng.choice(ms))
     d_x = int(rng.integers(1, min(m, p["max_d"]) + 1))
     d_y = int(rng.integers(1, min(m, p["max_d"]) + 1))
     dims = (d_x,) + (m,) * (L - 1) + (d_y,)
-    V0 = initialize("orthogonal", rng, dims, normalized=True)
+    # exact=True: dyadic, exactly isometric layers (eq. (8) holds exactly on the stored
+    # doubles, decidable by balls); otherwise Haar layers (isometric to roundoff).
+    V0 = initialize("orthogonal", rng, dims, normalized=True, exact=exact)
     # rho = R / sqrt(m) at a fraction of the EC limit (1 + rho)^L <= ec_bound.
     rho = float(rng.uniform(0.5, 1.0)) * (p["ec_bound"] ** (1.0 / L) - 1.0)
     mode = ["random", "chain+", "chain-"][int(rng.integers(0, 3))]
@@ -76,10 +81,33 @@ def _claim4_4_sample(rng: np.random.Generator, p: Params) -> Instance:
             deltas.append(sign * rho * (1 - 1e-9) * np.outer(u, e))
             e = u
     Vs = [V + D for V, D in zip(V0, deltas, strict=True)]
-    return {"V0": V0, "V": Vs, "rho": rho, "mode": mode, "L": L, "m": m}
+    return {"V0": V0, "V": Vs, "rho": rho, "mode": mode, "L": L, "m": m, "exact": exact}
+
+
+def _claim4_4_sample(rng: np.random.Generator, p: Params) -> Instance:
+    """``init``: "haar", "exact" or "auto" (both drawn; certified backends check the exact
+    one, float64 the Haar one -- see :func:`_pick`)."""
+    init = p.get("init", "auto")
+    if init not in ("haar", "exact", "auto"):
+        raise ValueError(f"init must be 'haar', 'exact' or 'auto', got {init!r}")
+    out: Instance = {}
+    if init in ("haar", "auto"):
+        out["haar"] = _draw(rng, p, exact=False)
+    if init in ("exact", "auto"):
+        out["exact"] = _draw(rng, p, exact=True)
+    return out
+
+
+def _pick(inst: Instance, ops: Any) -> Instance:
+    """The sub-instance this backend checks: exact isometries for certified backends."""
+    if "V" in inst:  # an instance stored before the haar/exact split
+        return inst
+    want = "exact" if getattr(ops, "certified", False) else "haar"
+    return inst.get(want) or next(iter(inst.values()))
 
 
 def _claim4_4_hypotheses(inst: Instance, ops: Any, p: Params) -> list[Condition]:
+    inst = _pick(inst, ops)
     V0 = [ops.asarray(v) for v in inst["V0"]]
     Vs = [ops.asarray(v) for v in inst["V"]]
     rho = ops.scalar(inst["rho"])
@@ -89,7 +117,18 @@ def _claim4_4_hypotheses(inst: Instance, ops: Any, p: Params) -> list[Condition]
     for i, (V, V0i) in enumerate(zip(Vs, V0, strict=True), start=1):
         conds.append(Condition("C(t): ||V_i - V_i(0)||_F <= R/sqrt(m)",
                                ops.fro_norm(ops.sub(V, V0i)), "<=", rho, context=f"i={i}"))
-    # Eq. (8) at init: products of the Haar layers are isometries (to roundoff in float64).
+    if inst.get("exact", False):
+        # Eq. (8) exactly: all singular values of V_{j:i}(0) equal 1 <=> its smaller Gram
+        # matrix is the identity; decided exactly (radius-0 balls of dyadic rationals).
+        for (i, j), P in sub_products(ops, V0).items():
+            r, c = ops.shape(P)
+            G = (ops.matmul(ops.transpose(P), P) if c <= r
+                 else ops.matmul(P, ops.transpose(P)))
+            conds.append(Condition("eq. (8): ||Gram(V_{j:i}(0)) - I||_F = 0",
+                                   ops.fro_norm(ops.sub(G, ops.eye(min(r, c)))), "==",
+                                   ops.scalar(0), context=f"(i,j)=({i},{j})"))
+        return conds
+    # Eq. (8) at a Haar init: products are isometries to roundoff in float64.
     for (i, j), P in sub_products(ops, V0).items():
         for name, val in (("sigma_max", ops.sigma_max(P)), ("sigma_min", ops.sigma_min(P))):
             conds.append(Condition(f"eq. (8): {name}(V_{{j:i}}(0)) = 1", val, "==",
@@ -99,8 +138,10 @@ def _claim4_4_hypotheses(inst: Instance, ops: Any, p: Params) -> list[Condition]
 
 
 def _claim4_4_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
+    inst = _pick(inst, ops)
     Vs = [ops.asarray(v) for v in inst["V"]]
-    return property_B(ops, Vs, p["upper"], p["lower"], ctx=f"{inst['mode']}, ")
+    return property_B(ops, Vs, p["upper"], p["lower"],
+                      ctx=f"{inst['mode']}, L={inst['L']}, m={inst['m']}, ")
 
 
 register(Result(
@@ -111,13 +152,20 @@ register(Result(
     kind="claim",
     check=Deterministic(_claim4_4_sample, _claim4_4_hypotheses, _claim4_4_conclusions),
     params={"L_choices": [3, 4, 5, 6, 8, 10], "m_choices": [4, 8, 16], "max_d": 4,
-            "ec_bound": 1.1, "upper": 1.1, "lower": 0.9, "isometry_atol": 1e-12},
+            "ec_bound": 1.1, "upper": 1.1, "lower": 0.9, "isometry_atol": 1e-12,
+            # the exactly isometric (dyadic) init checked by certified backends
+            "init": "auto", "exact_L_choices": [10], "exact_m_choices": [16]},
     profiles={"full": {"L_choices": [3, 5, 10, 20, 40], "m_choices": [4, 16, 64],
+                       "exact_L_choices": [3, 5, 10, 20], "exact_m_choices": [4, 16, 64],
                        "instances": 200}},
     # A loosened hypothesis: (1 + R/sqrt m)^L <= 1.25 lets the aligned chain reach
     # (1 + rho)^{L-1} > 1.1, which the check must catch.
     broken={"ec_bound": 1.25},
     instances=24,
     notes="Tested off-trajectory at arbitrary perturbations, including the catalog's aligned "
-          "rank-1 chain, which makes the EC threshold essentially sharp.",
+          "rank-1 chain, which makes the EC threshold essentially sharp. float64 checks Haar "
+          "inits (eq. (8) to 1e-12); certified backends (--backend ball) check exactly "
+          "isometric dyadic inits at L=10, m=16, with eq. (8) decided exactly "
+          "(||Gram - I||_F == 0 at radius 0) and B(t) by certified singular values.",
+    certifiable=True,
 ))

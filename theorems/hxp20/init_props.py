@@ -173,6 +173,7 @@ register(Result(
     notes="Deterministic part (8) on exactly orthogonal dyadic layers (boundcheck.init."
           "exact_isometry), so a certified backend can decide the equality exactly. The "
           "probabilistic part (9) is hxp20.eq9; the Haar-sampled part (8) is hxp20.eq8.",
+    certifiable=True,
 ))
 
 register(Result(
