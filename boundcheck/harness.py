@@ -267,7 +267,13 @@ def _run_statistical(result: Result, chk: Statistical, params: Params, n: int, s
     trials = failures = skipped = 0
     for k in range(n):
         ev = chk.trial(instance_rng(result.key, seed, k), params)
-        if ev is None:
+        if isinstance(ev, tuple):  # a vectorized batch: (failures, draws)
+            f, t = int(ev[0]), int(ev[1])
+            trials += t
+            failures += f
+            if f and len(rep.seeds) < 50:
+                rep.seeds.append(f"{seed}:{k}")
+        elif ev is None:
             skipped += 1
         else:
             trials += 1
@@ -284,6 +290,8 @@ def _run_statistical(result: Result, chk: Statistical, params: Params, n: int, s
     rep.details.update(failure_rate=failures / trials if trials else None, interval=[lo, hi],
                        confidence=chk.confidence, delta=delta, trials=trials)
     rep.tightness = {"failure_rate_upper": hi, "delta": delta}
+    if chk.details is not None:
+        rep.details.update(chk.details(instance_rng(result.key, seed, n), params))
     if trials == 0:
         rep.verdict = Verdict.VACUOUS
     elif lo > delta:

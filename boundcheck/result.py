@@ -54,10 +54,15 @@ class Deterministic:
 
 @dataclass(frozen=True)
 class Statistical:
-    trial: Callable[[np.random.Generator, Params], bool | None]
+    """``trial`` returns True/False/None for one draw, or ``(failures, draws)`` for a
+    vectorized batch of independent draws. The optional ``details(rng, params)`` runs once
+    after the trials; its dict (e.g. a decay fit) is merged into the report's details."""
+
+    trial: Callable[[np.random.Generator, Params], bool | None | tuple[int, int]]
     delta: Callable[[Params], float]
     confidence: float = 0.99
     type_name: str = "statistical"
+    details: Callable[[np.random.Generator, Params], dict] | None = None
 
 
 @dataclass
