@@ -16,6 +16,7 @@ from pathlib import Path
 from boundcheck import registry
 from boundcheck.errors import BoundcheckError
 from boundcheck.harness import Report, recheck, run_result
+from boundcheck.plots import margin_chart
 from boundcheck.report import markdown, summary_line, table, write_json
 
 
@@ -198,7 +199,13 @@ def cmd_audit(args: argparse.Namespace) -> int:
     meta["wall_time_s"] = round(time.monotonic() - t0, 1)
     meta["complete"] = True
     write_json(reports, out / "results.json", meta)
-    (out / "report.md").write_text(markdown(reports, meta, by_key))
+    charts = {}
+    for paper in sorted({r.id.split(".")[0] for r in reports}):
+        chart = margin_chart([r for r in reports if r.id.startswith(paper + ".")],
+                             out / f"margins-{paper}.png", f"{paper}: tightest margins")
+        if chart:
+            charts[paper] = chart.name
+    (out / "report.md").write_text(markdown(reports, meta, by_key, charts))
     partial.unlink(missing_ok=True)
     bad = [r for r in reports if not r.as_expected]
     print(f"\n{len(reports) - len(bad)}/{len(reports)} as expected in {meta['wall_time_s']} s; "

@@ -63,7 +63,7 @@ def write_json(reports: Sequence[Report], path: str | Path, meta: dict | None = 
 
 
 def markdown(reports: Sequence[Report], meta: dict | None = None,
-             results_by_key: dict | None = None) -> str:
+             results_by_key: dict | None = None, charts: dict[str, str] | None = None) -> str:
     meta = meta or {}
     counts = Counter(str(r.verdict) for r in reports)
     unexpected = [r for r in reports if not r.as_expected]
@@ -95,7 +95,10 @@ def markdown(reports: Sequence[Report], meta: dict | None = None,
     for r in reports:
         by_paper.setdefault(r.id.split(".")[0], []).append(r)
     for paper, reps in by_paper.items():
-        lines += [f"## {paper}", "",
+        lines += [f"## {paper}", ""]
+        if charts and paper in charts:
+            lines += [f"![tightest margins, {paper}]({charts[paper]})", ""]
+        lines += [
                   "| result | source | check | verdict | met hyp / tried | refuted | "
                   "tightest rel. margin | backend | time (s) |",
                   "|---|---|---|---|---|---|---|---|---|"]

@@ -68,3 +68,16 @@ def test_set_overrides_parameters_and_rejects_unknown(tmp_path, capsys):
                                                                    "m_choices": [4]}
     assert main(["check", "hxp20.claim4_4", "--set", "nope=1"]) == 2
     assert "no parameter" in capsys.readouterr().err
+
+
+def test_audit_writes_report_json_and_charts(tmp_path):
+    out = tmp_path / "audit"
+    assert main(["audit", "--quick", "--paper", "hxp20", "--out", str(out), "--quiet",
+                 "--instances", "10"]) in (0, 1)
+    data = json.loads((out / "results.json").read_text())
+    assert data["meta"]["complete"] is True
+    assert len(data["results"]) >= 30
+    assert (out / "margins-hxp20.png").stat().st_size > 1000
+    md = (out / "report.md").read_text()
+    assert "margins-hxp20.png" in md and "## hxp20" in md
+    assert not (out / "results.partial.json").exists()
