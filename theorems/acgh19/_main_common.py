@@ -85,10 +85,14 @@ def thm1_hypotheses(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     c = ops.scalar(float(inst["c"]))
     phiF = ops.fro_norm(Phi)
     E = end_to_end_ops(ops, Ws)
-    eta_bound = ops.power(c, (4 * N - 2) / N) / (
-        ops.scalar(p.get("eta_const", 6144.0) * N ** 3) * ops.power(phiF, (6 * N - 4) / N))
+    # exponents as backend scalars: exact rational enclosures under certified backends
+    def frac(a: int, b: int) -> Any:
+        return ops.scalar(a) / ops.scalar(b)
+
+    eta_bound = ops.power(c, frac(4 * N - 2, N)) / (
+        ops.scalar(p.get("eta_const", 6144.0) * N ** 3) * ops.power(phiF, frac(6 * N - 4, N)))
     delta = ops.power(c, 2) / (ops.scalar(p.get("delta_const", 256.0) * N ** 3)
-                               * ops.power(phiF, 2 * (N - 1) / N))
+                               * ops.power(phiF, frac(2 * (N - 1), N)))
     conds = [
         Condition("c > 0", c, ">", ops.scalar(0)),
         Condition("Def. 2: ||W(0)-Phi||_F <= sigma_min(Phi) - c",

@@ -22,6 +22,7 @@ from boundcheck.problem import Problem
 from boundcheck.registry import register
 from boundcheck.result import Deterministic, Instance, Params, Result, Source, Symbolic
 from boundcheck.verdict import Condition
+from theorems.acgh19._cert import lem1_certified, rate_exponent_ops, thm1_certified
 from theorems.acgh19._main_common import (
     PAPER,
     delta_thm1,
@@ -415,18 +416,25 @@ register(Result(
 def _thm1_sample(rng: np.random.Generator, p: Params) -> Instance:
     inst = sample_thm1(rng, p)
     inst["log_ratio"] = float(rng.uniform(*p["log_ratio"]))
+    # eps is a stored input (float64), so a certified backend decides l(T) <= eps for it
+    inst["eps"] = float(0.5 * float(np.sum((balanced.end_to_end(inst["W0"]) - inst["Phi"]) ** 2))
+                        * math.exp(-inst["log_ratio"]))
     return inst
 
 
 def _thm1_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     """Run scalar GD (float64) to T = ceil(T_factor * log(l(0)/eps)/(eta c^{2(N-1)/N}))
-    and ``extra`` steps beyond; l(t) <= eps on [T, T + extra]; every step satisfies (9)."""
+    and ``extra`` steps beyond; l(t) <= eps on [T, T + extra]; every step satisfies (9).
+
+    Certified backends: the EXACT trajectory by shadowing (``theorems/acgh19/_cert.py``)."""
+    if getattr(ops, "certified", False):
+        return thm1_certified(inst, ops, p)
     N, c, eta = inst["N"], inst["c"], inst["eta"]
     phi = float(inst["Phi"][0, 0])
     ws = [float(W[0, 0]) for W in inst["W0"]]
     P = math.prod(ws)
     l0 = 0.5 * (P - phi) ** 2
-    eps = l0 * math.exp(-inst["log_ratio"])
+    eps = inst["eps"] if "eps" in inst else l0 * math.exp(-inst["log_ratio"])
     T = math.ceil(p["T_factor"] * math.log(l0 / eps) / (eta * c ** rate_exponent(N)))
     out = scalar_horizon(ws, phi, eta, eps, T, p["extra"])
     slack = T / out["hit"] if out["hit"] > 0 else math.inf
@@ -447,6 +455,7 @@ register(Result(
               r"\eta\le\frac{c^{(4N-2)/N}}{6144N^3\|\Phi\|_F^{(6N-4)/N}},\ "
               r"T\ge\frac{\log(\ell(0)/\epsilon)}{\eta c^{2(N-1)/N}}\Rightarrow\ell(T)\le\epsilon",
     kind="theorem", check=Deterministic(_thm1_sample, thm1_hypotheses, _thm1_concl),
+    certifiable=True,
     params={**THM1_PARAMS, "max_d": 1, "N_choices": [1, 2, 2], "c_frac": (0.85, 0.97),
             "log_ratio": (0.5, 1.5), "T_factor": 1.0, "extra": 2000},
     profiles={"full": {"N_choices": [1, 2, 3, 4], "c_frac": (0.8, 0.97),
@@ -474,13 +483,17 @@ def descent_condition(ops: Any, prob: Problem, Ws_np: list[np.ndarray], eta: flo
     l1 = network.loss(ops, prob, network.gd_step(ops, prob, Ws, eta))
     E = network.partial_product(ops, Ws, 1, N)
     g = ops.fro_norm(ops.sub(E, ops.asarray(prob.Y)))
-    s = ops.power(ops.sigma_min(E), rate_exponent(N))
+    s = ops.power(ops.sigma_min(E), rate_exponent_ops(ops, N))
     guaranteed = ops.scalar(coef) * ops.scalar(eta) * s * g * g
     return Condition("eq. (9): l(t) - l(t+1) >= eta/2 sigma_min^{2(N-1)/N} ||dL/dW||_F^2",
                      l0 - l1, ">=", guaranteed, context=ctx)
 
 
 def _lem1_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
+    """eq. (9) along the first ``horizon`` steps. float64: at the computed iterates;
+    certified backends: on state balls containing the EXACT iterates (shadowing)."""
+    if getattr(ops, "certified", False):
+        return lem1_certified(inst, ops, p, descent_condition)
     Phi = inst["Phi"]
     prob = Problem.for_target(Phi, inst["dims"])
     Ws = [np.array(W) for W in inst["W0"]]
@@ -500,6 +513,7 @@ register(Result(
     statement=r"\ell(t+1)\le\ell(t)-\frac\eta2\sigma_{\min}(W_{1:N}(t))^{\frac{2(N-1)}N}"
               r"\Big\|\frac{dL^1}{dW}(W_{1:N}(t))\Big\|_F^2",
     kind="lemma", check=Deterministic(sample_thm1, thm1_hypotheses, _lem1_concl),
+    certifiable=True,
     params={**THM1_PARAMS, "horizon": 100, "coef": 0.5},
     profiles={"full": {"horizon": 2000, "instances": 40, "max_d": 4,
                        "N_choices": [1, 2, 3, 4, 6]}},
