@@ -9,8 +9,8 @@ EXACT trajectory ``W_{t+1} = Phi(W_t)`` (the stored float64 data, step size and 
 as real numbers) and the computed float64 iterates ``What_t``; but every per-step quantity is
 bounded in float64, vectorized over time, so that horizons of 1e5-1e6 steps cost seconds:
 
-* the iterates are computed by ONE fixed expression (:func:`gd_step_code`; for all widths 1
-  and ``n = 1`` the same expression unrolled on Python floats), so the defect
+* the iterates are computed by ONE fixed expression (:func:`gd_step_code`; for small widths
+  the same expression unrolled on Python floats, :func:`_code_runner`), so the defect
   ``|What_{t+1} - Phi(What_t)|`` is bounded entrywise by the running-error lemma of
   :mod:`boundcheck.fastcert`: ``gamma_N/(1 - gamma_N) (A + B) + B`` with ``A`` the same
   expression evaluated on absolute values (batched over t), ``N = 2 sum_j d_j + n + 8`` and
@@ -51,6 +51,8 @@ from boundcheck.errors import InputError
 from boundcheck.problem import Problem, check_step_size
 
 _INF = np.inf
+#: steps with at most this many flops run as generated straight-line Python (else numpy)
+CODEGEN_MAX_FLOPS = 600
 _U = bc.U
 _ETA = bc.ETA
 
@@ -93,6 +95,37 @@ def spec_up(M: np.ndarray) -> np.ndarray:
     return np.minimum(g, fro_up(M))
 
 
+def _jk(norms: Sequence[np.ndarray], e: float | np.ndarray, a2x2: float, ax: float,
+        infl: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Upper bounds ``(J^2, J, K)`` of :func:`boundcheck.shadowing.lipschitz_bound` over the
+    balls of radius ``e`` (vectorized; ``norms`` are upper bounds of ``||What_k||_2``)."""
+    L = len(norms)
+    an = [_up(v + e) for v in norms]
+    one = np.ones_like(an[0])
+    pre = [one]
+    for v in an:
+        pre.append(pre[-1] * v)
+    suf = [one] * (L + 1)
+    for k in range(L - 1, -1, -1):
+        suf[k] = suf[k + 1] * an[k]
+    J2 = np.zeros_like(one)
+    for i in range(L):
+        tt = pre[i] * suf[i + 1]
+        J2 = J2 + tt * tt
+    C2 = np.zeros_like(one)
+    for i in range(L):
+        for j in range(i + 1, L):
+            mid = one
+            for k in range(i + 1, j):
+                mid = mid * an[k]
+            tt = pre[i] * mid * suf[j + 1]
+            C2 = C2 + 2 * tt * tt
+    J2 = _up(J2 * a2x2 * infl)
+    J = _up(np.sqrt(J2) * (1 + 4 * _U))
+    K = _up(np.sqrt(_up(C2 * infl)) * (1 + 4 * _U) * ax * (1 + 4 * _U))
+    return J2, J, K
+
+
 # ----------------------------------------------------------------------------- the iterates
 def gd_step_code(Ws: Sequence[np.ndarray], X: np.ndarray, Y: np.ndarray, alpha: float,
                  c: float, eta: float) -> list[np.ndarray]:
@@ -109,22 +142,61 @@ def gd_step_code(Ws: Sequence[np.ndarray], X: np.ndarray, Y: np.ndarray, alpha: 
     return new
 
 
-def _scalar_runner(L: int) -> Callable[..., list[tuple[float, ...]]]:
-    """Straight-line Python for :func:`gd_step_code` with all widths 1 and ``n = 1``: every
-    1x1 product is one float product, so the expression (and its rounding) is the same."""
-    ws = ", ".join(f"w{i}" for i in range(L))
-    lines = ["def run(state, x, y, a, ac, eta, steps):",
-             f"    {ws}, = state", f"    out = [({ws},)]", "    app = out.append",
-             "    for _ in range(steps):", "        p0 = x"]
-    for i in range(L):
-        lines.append(f"        p{i + 1} = w{i} * p{i}")
-    lines.append(f"        sr = ac * (a * p{L} - y)")
-    for i in range(L - 1, -1, -1):
-        lines.append(f"        n{i} = w{i} - eta * (sr * p{i})")
-        if i:
-            lines.append(f"        sr = w{i} * sr")
-    lines.append(f"        {ws} = " + ", ".join(f"n{i}" for i in range(L)))
-    lines.append(f"        app(({ws},))")
+def _flops(dims: Sequence[int], n: int) -> int:
+    return 3 * n * sum(dims[j] * dims[j + 1] for j in range(len(dims) - 1))
+
+
+def _code_runner(dims: Sequence[int], n: int) -> Callable[..., list[tuple[float, ...]]]:
+    """Straight-line Python for :func:`gd_step_code` on small widths: every matrix entry is a
+    local float and every product/sum is the one numpy would form (summation order aside,
+    which the running-error lemma does not depend on), so the rounding bound is the same.
+    ``run(state, X, Y, a, ac, eta, steps)`` takes flat row-major tuples and returns the flat
+    states ``0 .. steps``."""
+    L = len(dims) - 1
+    W = [[[f"w{k}_{i}_{j}" for j in range(dims[k])] for i in range(dims[k + 1])]
+         for k in range(L)]
+    flatW = [v for M in W for row in M for v in row]
+    X = [[f"x{i}_{j}" for j in range(n)] for i in range(dims[0])]
+    Yv = [[f"y{i}_{j}" for j in range(n)] for i in range(dims[-1])]
+    body: list[str] = []
+    P = [X]
+    for k in range(L):
+        Pk = [[f"p{k + 1}_{i}_{j}" for j in range(n)] for i in range(dims[k + 1])]
+        for i in range(dims[k + 1]):
+            for j in range(n):
+                terms = " + ".join(f"{W[k][i][m]} * {P[k][m][j]}" for m in range(dims[k]))
+                body.append(f"{Pk[i][j]} = {terms}")
+        P.append(Pk)
+    SR = [[f"s{L}_{i}_{j}" for j in range(n)] for i in range(dims[L])]
+    for i in range(dims[L]):
+        for j in range(n):
+            body.append(f"{SR[i][j]} = ac * (a * {P[L][i][j]} - {Yv[i][j]})")
+    newv = {}
+    for k in range(L - 1, -1, -1):
+        for r in range(dims[k + 1]):
+            for c in range(dims[k]):
+                g = " + ".join(f"{SR[r][m]} * {P[k][c][m]}" for m in range(n))
+                nv = f"n{k}_{r}_{c}"
+                newv[(k, r, c)] = nv
+                body.append(f"{nv} = {W[k][r][c]} - eta * ({g})")
+        if k:
+            S2 = [[f"s{k}_{i}_{j}" for j in range(n)] for i in range(dims[k])]
+            for c in range(dims[k]):
+                for j in range(n):
+                    t = " + ".join(f"{W[k][r][c]} * {SR[r][j]}" for r in range(dims[k + 1]))
+                    body.append(f"{S2[c][j]} = {t}")
+            SR = S2
+    flatN = [newv[(k, i, j)] for k in range(L) for i in range(dims[k + 1])
+             for j in range(dims[k])]
+    tup = "(" + ", ".join(flatW) + ",)"
+    lines = ["def run(state, X, Y, a, ac, eta, steps):",
+             f"    {', '.join(flatW)}, = state",
+             f"    {', '.join(v for row in X for v in row)}, = X",
+             f"    {', '.join(v for row in Yv for v in row)}, = Y",
+             f"    out = [{tup}]", "    app = out.append", "    for _ in range(steps):"]
+    lines += ["        " + b for b in body]
+    lines.append(f"        {', '.join(flatW)} = {', '.join(flatN)}")
+    lines.append(f"        app({tup})")
     lines.append("    return out")
     ns: dict[str, Any] = {}
     exec("\n".join(lines), ns)  # noqa: S102 - generated from integers only
@@ -176,6 +248,42 @@ ChunkCallback = Callable[[int, list[np.ndarray], np.ndarray, np.ndarray, dict[st
                          None]
 
 
+def _decrements(nv: int, e: np.ndarray, rho: np.ndarray, rlo: np.ndarray, rhi: np.ndarray,
+                rR: np.ndarray, r_up: np.ndarray, J: np.ndarray, norms: list[np.ndarray],
+                e_max: float, eta: float, c: float, a2x2: float, ax: float, infl: float
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Enclosures of the EXACT one-step decrements ``D(W_s) = l(W_s) - l(Phi(W_s))``,
+    ``s < nv - 1``, correlated (much tighter than the difference of two loss enclosures):
+
+    * ``D(What_s)``: ``l(What_s)`` from ``||fl(r_s)|| +- ||rad_r||``, and ``l(Phi(What_s))``
+      from ``l(What_{s+1}) +- c (||r(What_{s+1})|| + J rho_s) J rho_s``;
+    * ``|D(W) - D(What_s)| <= sup ||grad D|| e_s`` with ``grad D = eta H g + eta Hbar g -
+      eta^2 H Hbar g`` (``g = grad l(W)``, ``H`` the Hessian at ``W``, ``Hbar`` its mean on
+      ``[Phi(W), W]``), so ``||grad D|| <= eta ||g|| Hb (2 + eta Hb)`` with ``||g|| <= c J r``
+      and ``Hb = c (J^2 + r K)`` over the set within ``e2 = e_max + eta c J (r + J e_max)`` of
+      ``What_s`` (which holds ``W`` and the segment).
+    """
+    s = slice(0, nv - 1)
+    n1 = slice(1, nv)
+    half_c = 0.5 * c
+    lo_a = np.maximum(_dn(rlo - rR), 0.0)
+    hi_a = _up(rhi + rR)
+    lh_lo = np.maximum(_dn(half_c * lo_a * lo_a * (1 - 4 * _U)), 0.0)
+    lh_hi = _up(half_c * hi_a * hi_a * (1 + 4 * _U))
+    rs = rho[: nv - 1]
+    shift = _up(c * _up(r_up[n1] + J[n1] * rs) * J[n1] * rs * (1 + 8 * _U))
+    d_lo = _dn(_dn(lh_lo[s] - lh_hi[n1]) - shift)
+    d_hi = _up(_up(lh_hi[s] - lh_lo[n1]) + shift)
+    g = _up(c * J[s] * _up(r_up[s] + J[s] * e_max) * (1 + 8 * _U))
+    e2 = _up(e_max + eta * g * (1 + 4 * _U))
+    J2b, Jb, Kb = _jk([v[s] for v in norms], e2, a2x2, ax, infl)
+    r2 = _up(r_up[s] + Jb * e2 * (1 + 2 * _U))
+    Hb = _up(c * (J2b + r2 * Kb) * (1 + 8 * _U))
+    LD = _up(eta * c * Jb * r2 * Hb * (2 + eta * Hb) * (1 + 16 * _U))
+    dd = _up(LD * e[s] * (1 + 2 * _U))
+    return _dn(d_lo - dd), _up(d_hi + dd)
+
+
 def shadow_gd_fast(prob: Problem, W0: Sequence[np.ndarray], eta: float, steps: int,
                    e_max: float = 1e-6, keep_iterates: bool = False, chunk: int = 16384,
                    on_chunk: ChunkCallback | None = None) -> FastShadow:
@@ -208,8 +316,11 @@ def shadow_gd_fast(prob: Problem, W0: Sequence[np.ndarray], eta: float, steps: i
     ceta = _up(np.float64(eta) * c * (1 + 2 * _U))
     a2x2 = _up(np.float64(aa * aa * x_norm * x_norm) * (1 + 4 * _U))
     ax = _up(np.float64(aa * x_norm) * (1 + 2 * _U))
-    scalar = all(d == 1 for d in dims) and n == 1
-    runner = _scalar_runner(L) if scalar else None
+    coded = _flops(dims, n) <= CODEGEN_MAX_FLOPS  # straight-line Python for small widths
+    runner = _code_runner(dims, n) if coded else None
+    shapes = [(dims[k + 1], dims[k]) for k in range(L)]
+    offs = np.cumsum([0] + [r * c for r, c in shapes])
+    Xf, Yf = tuple(float(v) for v in X.ravel()), tuple(float(v) for v in Y.ravel())
     # underflow term: constant factors (X, Y, scalars) and the per-layer (dims+1) factors
     D = max(dims) + 1
     f_const = 1.0
@@ -237,11 +348,11 @@ def shadow_gd_fast(prob: Problem, W0: Sequence[np.ndarray], eta: float, steps: i
     while True:
         B = min(chunk, steps - t0)
         # ---- sequential float64 iterates for states t0 .. t0 + B
-        if scalar:
-            rows = runner(tuple(float(w[0, 0]) for w in state), float(X[0, 0]),
-                          float(Y[0, 0]), a, a * c, eta, B)
-            arr = np.array(rows, dtype=np.float64)
-            S = [arr[:, i].reshape(-1, 1, 1) for i in range(L)]
+        if coded:
+            flat = tuple(float(v) for w in state for v in np.asarray(w).ravel())
+            arr = np.array(runner(flat, Xf, Yf, a, a * c, eta, B), dtype=np.float64)
+            S = [np.ascontiguousarray(arr[:, offs[k]:offs[k + 1]]).reshape(-1, *shapes[k])
+                 for k in range(L)]
         else:
             seq = [state]
             W = state
@@ -283,28 +394,8 @@ def shadow_gd_fast(prob: Problem, W0: Sequence[np.ndarray], eta: float, steps: i
         r_hat_lo = fro_lo(Rhat)
         r_up = _up(r_hat_hi + rR)  # >= ||r(What_t)||
         # layer norms + e_max, J and K (vectorized Lipschitz bound)
-        an = [_up(spec_up(M) + e_max) for M in S]
-        pre = [np.ones(B + 1)]
-        for v in an:
-            pre.append(pre[-1] * v)
-        suf = [np.ones(B + 1)] * (L + 1)
-        for k in range(L - 1, -1, -1):
-            suf[k] = suf[k + 1] * an[k]
-        J2 = np.zeros(B + 1)
-        for i in range(L):
-            tt = pre[i] * suf[i + 1]
-            J2 = J2 + tt * tt
-        C2 = np.zeros(B + 1)
-        for i in range(L):
-            for j in range(i + 1, L):
-                mid = np.ones(B + 1)
-                for k in range(i + 1, j):
-                    mid = mid * an[k]
-                tt = pre[i] * mid * suf[j + 1]
-                C2 = C2 + 2 * tt * tt
-        J2 = _up(J2 * a2x2 * inf_lip)
-        J = _up(np.sqrt(J2) * (1 + 4 * _U))
-        K = _up(np.sqrt(_up(C2 * inf_lip)) * (1 + 4 * _U) * ax * (1 + 4 * _U))
+        norms = [spec_up(M) for M in S]
+        J2, J, K = _jk(norms, e_max, a2x2, ax, inf_lip)
         first = np.maximum(1.0, _up(_up(ceta * J2 * (1 + 4 * _U)) - 1.0))
         lip = _up((first + ceta * (r_up + J * e_max) * K) * inf_lip)
         # ---- per-step defects (steps t0 .. t0 + B - 1)
@@ -352,9 +443,12 @@ def shadow_gd_fast(prob: Problem, W0: Sequence[np.ndarray], eta: float, steps: i
         if nvalid:
             if on_chunk is not None:
                 dU = _up(rU[:nvalid] + _up(J[:nvalid] * ev * (1 + 2 * _U)))
-                on_chunk(t0, [M[:nvalid] for M in S], Uhat[:nvalid], dU,
-                         {"e": ev, "loss_lo": l_lo, "loss_hi": l_hi, "r_lo": r_lo,
-                          "r_hi": r_hi})
+                enc = {"e": ev, "loss_lo": l_lo, "loss_hi": l_hi, "r_lo": r_lo, "r_hi": r_hi}
+                if nvalid > 1:
+                    enc["dec_lo"], enc["dec_hi"] = _decrements(
+                        nvalid, ev, rho, r_hat_lo, r_hat_hi, rR, r_up, J, norms, e_max,
+                        eta, c, a2x2, ax, inf_lip)
+                on_chunk(t0, [M[:nvalid] for M in S], Uhat[:nvalid], dU, enc)
             last = nvalid == B + 1 and (t0 + B >= steps or B == 0)
             keep = nvalid if last or nvalid < B + 1 else nvalid - 1  # states shared
             lo_all.append(l_lo[:keep])
@@ -388,5 +482,5 @@ def shadow_gd_fast(prob: Problem, W0: Sequence[np.ndarray], eta: float, steps: i
                       lip_product=math.exp(log_prod) if log_prod < 700 else math.inf,
                       iterates=its,
                       details={"e_max": e_max, "depth_N": Nd,
-                               "iterates": "python-float" if scalar else "numpy",
+                               "iterates": "python-float" if coded else "numpy",
                                "arithmetic": "fast-float64 a priori"})

@@ -107,16 +107,35 @@ def _upper(x: arb) -> float:
     return float(x.mid()) + float(x.rad())
 
 
+@pytest.mark.parametrize("coded", [True, False])
 @pytest.mark.parametrize("dims,steps,eta", [((1, 1, 1), 200, 2e-2), ((2, 2, 2), 60, 2e-2),
                                             ((1, 2, 3, 1), 60, 1e-2)])
-def test_shadowing_bound_contains_exact_trajectory(dims, steps, eta):
+def test_shadowing_bound_contains_exact_trajectory(dims, steps, eta, coded, monkeypatch):
+    """Scalar N = 2 over 200 steps and small matrix runs, iterates from the generated
+    straight-line code and from numpy: every exact iterate (Arb, 400 bits) lies within the
+    bound, every exact loss inside its enclosure."""
+    import boundcheck.fastshadow as fs
+
+    if not coded:
+        monkeypatch.setattr(fs, "CODEGEN_MAX_FLOPS", -1)
     rng = np.random.default_rng(3)
     Phi = rng.standard_normal((dims[-1], dims[0]))
     prob = Problem.for_target(Phi, dims)
     W0 = [0.8 * rng.standard_normal((dims[j + 1], dims[j])) for j in range(len(dims) - 1)]
-    sh = shadow_gd_fast(prob, W0, eta, steps, keep_iterates=True, chunk=17)
+    decs: list[tuple[int, np.ndarray, np.ndarray]] = []
+    sh = fs.shadow_gd_fast(prob, W0, eta, steps, keep_iterates=True, chunk=17,
+                           on_chunk=lambda t0, S, U, dU, enc: decs.append(
+                               (t0, enc["dec_lo"], enc["dec_hi"])))
     assert sh.horizon == steps
     exact, losses = _exact_trajectory(prob, W0, eta, steps)
+    # correlated decrement enclosures contain the exact l(W_s) - l(W_{s+1})
+    n_dec = 0
+    for t0, dlo, dhi in decs:
+        for k in range(len(dlo)):
+            d = losses[t0 + k] - losses[t0 + k + 1]
+            assert dlo[k] <= float(d.mid() - d.rad()) and _upper(d) <= dhi[k]
+            n_dec += 1
+    assert n_dec == steps
     worst = 0.0
     for t in range(steps + 1):
         d2 = arb(0)
