@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -484,3 +484,40 @@ def shadow_gd_fast(prob: Problem, W0: Sequence[np.ndarray], eta: float, steps: i
                       details={"e_max": e_max, "depth_N": Nd,
                                "iterates": "python-float" if coded else "numpy",
                                "arithmetic": "fast-float64 a priori"})
+
+
+def iterate_chunks(prob: Problem, W0: Sequence[np.ndarray], eta: float, steps: int,
+                   chunk: int = 16384) -> Iterator[tuple[int, list[np.ndarray]]]:
+    """The float64 GD iterates of :func:`shadow_gd_fast` (same expression, uncertified):
+    yields ``(t0, S)``, ``S`` per layer of shape ``(B + 1, rows, cols)`` holding the states
+    ``t0 .. t0 + B`` (consecutive chunks share one state)."""
+    X = np.asarray(prob.X, dtype=np.float64)
+    Y = np.asarray(prob.Y, dtype=np.float64)
+    a, c = float(prob.alpha), float(prob.loss_scale)
+    dims, n, L = tuple(prob.dims), prob.n, prob.L
+    coded = _flops(dims, n) <= CODEGEN_MAX_FLOPS
+    runner = _code_runner(dims, n) if coded else None
+    shapes = [(dims[k + 1], dims[k]) for k in range(L)]
+    offs = np.cumsum([0] + [r * c_ for r, c_ in shapes])
+    Xf, Yf = tuple(float(v) for v in X.ravel()), tuple(float(v) for v in Y.ravel())
+    state = [np.array(w, dtype=np.float64) for w in W0]
+    t0 = 0
+    while True:
+        B = min(chunk, steps - t0)
+        if coded:
+            flat = tuple(float(v) for w in state for v in np.asarray(w).ravel())
+            arr = np.array(runner(flat, Xf, Yf, a, a * c, eta, B), dtype=np.float64)
+            S = [np.ascontiguousarray(arr[:, offs[k]:offs[k + 1]]).reshape(-1, *shapes[k])
+                 for k in range(L)]
+        else:
+            seq = [state]
+            W = state
+            for _ in range(B):
+                W = gd_step_code(W, X, Y, a, c, eta)
+                seq.append(W)
+            S = [np.stack([q[i] for q in seq]) for i in range(L)]
+        yield t0, S
+        if t0 + B >= steps:
+            return
+        state = [M[-1] for M in S]
+        t0 += B

@@ -33,7 +33,15 @@ import numpy as np
 from boundcheck import network
 from boundcheck.arith import _ballcore as bc
 from boundcheck.arith.rump import gamma_ratio
-from boundcheck.fastshadow import FastShadow, _dn, _up, fro_lo, fro_up, shadow_gd_fast
+from boundcheck.fastshadow import (
+    FastShadow,
+    _dn,
+    _up,
+    fro_lo,
+    fro_up,
+    iterate_chunks,
+    shadow_gd_fast,
+)
 from boundcheck.problem import Problem
 from boundcheck.result import Instance, Params
 from boundcheck.verdict import Condition
@@ -244,3 +252,44 @@ def lem1_certified(inst: Instance, ops: Any, p: Params, descent_condition: Any
         lhs = bc.to_arb(cond.lhs).intersection(fast)
         conds.append(replace(cond, lhs=ops.scalar(lhs)))
     return conds
+
+
+def matrix_horizon(inst: Instance, eps: float, T: int, extra: int) -> dict[str, float]:
+    """float64 (uncertified) counterpart of ``_main_common.scalar_horizon`` for matrix
+    widths: loss at T, worst loss on [T, T+extra], first hit of eps, smallest ratio of the
+    actual to Lemma 1's guaranteed descent where float64 resolves the decrement."""
+    Phi = np.asarray(inst["Phi"], dtype=np.float64)
+    W0 = [np.asarray(W, dtype=np.float64) for W in inst["W0"]]
+    N, eta = len(W0), float(inst["eta"])
+    prob = Problem.for_target(Phi, inst["dims"])
+    e = 2 * (N - 1) / N
+    phiF = float(np.linalg.norm(Phi))
+    hit, min_ratio, unresolved = -1, math.inf, 0
+    loss_T, worst = math.nan, -math.inf
+    for t0, S in iterate_chunks(prob, W0, eta, T + extra):
+        E = S[0]
+        for M in S[1:]:
+            E = M @ E
+        R = E - Phi
+        loss = 0.5 * np.sum(R * R, axis=(1, 2))
+        if hit < 0:
+            idx = np.nonzero(loss <= eps)[0]
+            if idx.size:
+                hit = t0 + int(idx[0])
+        ts = t0 + np.arange(len(loss))
+        if t0 <= T < t0 + len(loss):
+            loss_T = float(loss[T - t0])
+        after = loss[ts >= T]
+        if after.size:
+            worst = max(worst, float(after.max()))
+        smin = np.linalg.svd(E, compute_uv=False)[:, -1]
+        guar = 0.5 * eta * smin[:-1] ** e * 2 * loss[:-1]
+        dec = loss[:-1] - loss[1:]
+        res = np.sqrt(2 * loss[:-1]) * 8 * bc.U * 2 * (np.sqrt(np.sum(E[:-1] ** 2, axis=(1, 2)))
+                                                       + phiF) * Phi.size
+        ok = guar > 100 * res
+        unresolved += int(np.sum(~ok))
+        if ok.any():
+            min_ratio = min(min_ratio, float(np.min(dec[ok] / guar[ok])))
+    return {"loss_T": loss_T, "worst_after_T": worst, "hit": hit,
+            "min_descent_ratio": min_ratio, "unresolved_steps": unresolved}

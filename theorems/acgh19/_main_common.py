@@ -60,7 +60,9 @@ def sample_thm1(rng: np.random.Generator, p: Params) -> Instance:
     product-preserving imbalance at ``imb_frac * delta``; ``eta = eta_frac * (7)``.
     """
     N = int(rng.choice(p["N_choices"]))
-    dims = sample_dims(rng, N, p["max_d"])
+    # optional: matrix widths only for the depths in ``matrix_N`` (long horizons otherwise)
+    max_d = p["max_d"] if N in p.get("matrix_N", (N,)) else 1
+    dims = sample_dims(rng, N, max_d)
     smin = float(rng.uniform(0.5, 2.0))
     Phi = balanced.target_with_sigma_min(rng, dims[-1], dims[0], smin, spread=p["spread"])
     phiF = float(np.linalg.norm(Phi))

@@ -22,7 +22,12 @@ from boundcheck.problem import Problem
 from boundcheck.registry import register
 from boundcheck.result import Deterministic, Instance, Params, Result, Source, Symbolic
 from boundcheck.verdict import Condition
-from theorems.acgh19._cert import lem1_certified, rate_exponent_ops, thm1_certified
+from theorems.acgh19._cert import (
+    lem1_certified,
+    matrix_horizon,
+    rate_exponent_ops,
+    thm1_certified,
+)
 from theorems.acgh19._main_common import (
     PAPER,
     delta_thm1,
@@ -430,13 +435,17 @@ def _thm1_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     if getattr(ops, "certified", False):
         return thm1_certified(inst, ops, p)
     N, c, eta = inst["N"], inst["c"], inst["eta"]
-    phi = float(inst["Phi"][0, 0])
-    ws = [float(W[0, 0]) for W in inst["W0"]]
-    P = math.prod(ws)
-    l0 = 0.5 * (P - phi) ** 2
+    l0 = 0.5 * float(np.sum((balanced.end_to_end(inst["W0"]) - inst["Phi"]) ** 2))
     eps = inst["eps"] if "eps" in inst else l0 * math.exp(-inst["log_ratio"])
-    T = math.ceil(p["T_factor"] * math.log(l0 / eps) / (eta * c ** rate_exponent(N)))
-    out = scalar_horizon(ws, phi, eta, eps, T, p["extra"])
+    if max(inst["dims"]) == 1:
+        phi = float(inst["Phi"][0, 0])
+        ws = [float(W[0, 0]) for W in inst["W0"]]
+        l0 = 0.5 * (math.prod(ws) - phi) ** 2
+        T = math.ceil(p["T_factor"] * math.log(l0 / eps) / (eta * c ** rate_exponent(N)))
+        out = scalar_horizon(ws, phi, eta, eps, T, p["extra"])
+    else:
+        T = math.ceil(p["T_factor"] * math.log(l0 / eps) / (eta * c ** rate_exponent(N)))
+        out = matrix_horizon(inst, eps, T, p["extra"])
     slack = T / out["hit"] if out["hit"] > 0 else math.inf
     ctx = (f"N={N}, c={c:.3g}, eta={eta:.3g}, T_theorem={T}, GD reached eps at t={out['hit']}, "
            f"slack T/t_hit={slack:.3g}, min descent ratio={out['min_descent_ratio']:.4g}, "
@@ -457,12 +466,17 @@ register(Result(
     kind="theorem", check=Deterministic(_thm1_sample, thm1_hypotheses, _thm1_concl),
     certifiable=True,
     params={**THM1_PARAMS, "max_d": 1, "N_choices": [1, 2, 2], "c_frac": (0.85, 0.97),
-            "log_ratio": (0.5, 1.5), "T_factor": 1.0, "extra": 2000},
-    profiles={"full": {"N_choices": [1, 2, 3, 4], "c_frac": (0.8, 0.97),
+            "log_ratio": (0.5, 1.5), "T_factor": 1.0, "extra": 2000, "matrix_N": [1, 2],
+            "e_max": 1e-6},
+    profiles={"full": {"N_choices": [1, 2, 3, 4], "c_frac": (0.8, 0.97), "max_d": 2,
                        "log_ratio": (1.0, 3.0), "instances": 24}},
     broken={"T_factor": 0.2}, instances=12,
-    notes="Full horizon in float64 for scalar instances (all widths 1; matrix instances over the "
-          "full horizon run in tests/test_acgh19_main.py, slow). eta is exactly bound (7), the "
+    notes="Full horizon: quick profile scalar (all widths 1), full profile widths up to 2 for "
+          "N <= 2 (matrix_N). Certified backends (--backend ball) decide the EXACT trajectory "
+          "by fast float64 shadowing (theorems/acgh19/_cert.py, boundcheck/fastshadow.py; "
+          "docs/certified.md): the context reports the certified horizon, e_T and the time; an "
+          "instance not certified over T + extra steps is inconclusive. eta is exactly bound (7), "
+          "the "
           "start has margin c (worst direction included) and imbalance 0 or exactly delta "
           "(product-preserving rebalancing). Each instance's context reports the theorem's T, "
           "the first step GD reached eps (slack = T / t_hit) and the smallest ratio of actual to "
