@@ -421,6 +421,9 @@ def shadow_gd_fast(prob: Problem, W0: Sequence[np.ndarray], eta: float, steps: i
             Sc = np.cumsum(Q)
             infl = inflation(3 * B + 8, 6)
             e_next = _up((Pc * (e0 + Sc)) * infl + (B + 4) * 4 * _ETA)
+            # rho / P may underflow when P is huge: give up there (never happens near a
+            # minimizer, where the product stays O(1))
+            e_next = np.where(Pc < 1e100, e_next, _INF)
             e_states = np.concatenate([[e0], e_next])
         else:
             rho = np.zeros(0)

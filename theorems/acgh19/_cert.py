@@ -127,8 +127,7 @@ def _cached(inst: Instance, key: tuple, fn: Any) -> Any:
     if hit is not None and hit[0] is inst and hit[1][0] == key:
         return hit[1][1]
     val = fn()
-    if len(_CACHE) > 8:
-        _CACHE.clear()
+    _CACHE.clear()  # one entry: escalation re-evaluates the same instance right away
     _CACHE[id(inst)] = (inst, (key, val))
     return val
 
