@@ -532,9 +532,12 @@ register(Result(
     profiles={"full": {"horizon": 2000, "instances": 40, "max_d": 4,
                        "N_choices": [1, 2, 3, 4, 6]}},
     broken={"coef": 3.0}, instances=12,
-    notes="Each step's inequality is written against ops (network.loss / network.gd_step) "
-          "at the float64 iterate taken as exact input, so a certified backend can certify it "
-          "state-wise. The decrement is O(eta) relative; in float64 its rounding is ~1e-11 "
+    notes="Each step's inequality is written against ops (network.loss / network.gd_step). "
+          "float64: at the computed iterates. Certified backends (--backend ball): at t = 0 on "
+          "the stored start and at t >= 1 on state balls containing the EXACT iterate W(t) "
+          "(fast shadowing, theorems/acgh19/_cert.py), the decrement intersected with the "
+          "correlated shadowing enclosure. The decrement is O(eta) relative; in float64 its "
+          "rounding is ~1e-11 "
           "relative to the decrement. Observed ratio (actual / guaranteed descent): >= 2N - o(1) "
           "when d_0 = d_N, down to ~2.0 when d_0 != d_N or N = 1 (2 - eta exactly). Broken: "
           "coefficient 3 instead of 1/2.",
