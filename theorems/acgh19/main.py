@@ -465,14 +465,14 @@ register(Result(
               r"T\ge\frac{\log(\ell(0)/\epsilon)}{\eta c^{2(N-1)/N}}\Rightarrow\ell(T)\le\epsilon",
     kind="theorem", check=Deterministic(_thm1_sample, thm1_hypotheses, _thm1_concl),
     certifiable=True,
-    params={**THM1_PARAMS, "max_d": 1, "N_choices": [1, 2, 2], "c_frac": (0.85, 0.97),
-            "log_ratio": (0.5, 1.5), "T_factor": 1.0, "extra": 2000, "matrix_N": [1, 2],
+    params={**THM1_PARAMS, "max_d": 2, "N_choices": [1, 2, 2], "c_frac": (0.85, 0.97),
+            "log_ratio": (0.5, 1.5), "T_factor": 1.0, "extra": 2000, "matrix_N": [1],
             "e_max": 1e-6},
     profiles={"full": {"N_choices": [1, 2, 3, 4], "c_frac": (0.8, 0.97), "max_d": 2,
-                       "log_ratio": (1.0, 3.0), "instances": 24}},
+                       "matrix_N": [1, 2], "log_ratio": (1.0, 3.0), "instances": 24}},
     broken={"T_factor": 0.2}, instances=12,
-    notes="Full horizon: quick profile scalar (all widths 1), full profile widths up to 2 for "
-          "N <= 2 (matrix_N). Certified backends (--backend ball) decide the EXACT trajectory "
+    notes="Full horizon: widths up to 2 for N in matrix_N (quick: N = 1; full: N <= 2), "
+          "otherwise scalar. Certified backends (--backend ball) decide the EXACT trajectory "
           "by fast float64 shadowing (theorems/acgh19/_cert.py, boundcheck/fastshadow.py; "
           "docs/certified.md): the context reports the certified horizon, e_T and the time; an "
           "instance not certified over T + extra steps is inconclusive. eta is exactly bound (7), "
