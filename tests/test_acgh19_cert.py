@@ -223,3 +223,17 @@ def test_cross_check_detects_a_too_small_defect(monkeypatch):
                     d2 += x * x
         missed += float(d2.sqrt().mid()) > sh.bounds[t]
     assert missed > 0
+
+
+def test_thm1_ball_counterexample_files_recheck(tmp_path):
+    """The certified refutation of the broken horizon (T_factor 0.2) is reproducible from
+    the stored instance alone."""
+    from boundcheck.harness import recheck
+
+    r = get("acgh19.thm1")
+    rep = run_result(r, backend="ball", overrides=r.broken, instances=3,
+                     counterexample_dir=tmp_path)
+    assert rep.verdict is Verdict.REFUTED and rep.counterexamples
+    for f in rep.counterexamples:
+        again = recheck(f, backend="ball")
+        assert again.verdict is Verdict.REFUTED and again.certified
