@@ -38,6 +38,9 @@ certified enclosures and rounded upward, so ``bounds[t]`` is a rigorous upper bo
 ``e_max`` or an enclosure is not finite; beyond it only ``holds-numerically`` statements
 are possible. A state-wise check at step ``t`` is certified for the EXACT trajectory by
 evaluating it on :meth:`ShadowingReport.state_ball` (entrywise radius ``e_t``).
+
+For horizons of 1e4-1e6 steps, :func:`boundcheck.fastshadow.shadow_gd_fast` evaluates the same
+inequality in plain float64 with a priori rounding bounds, vectorized over t (no Arb per step).
 """
 
 from __future__ import annotations

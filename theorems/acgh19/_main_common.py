@@ -60,7 +60,9 @@ def sample_thm1(rng: np.random.Generator, p: Params) -> Instance:
     product-preserving imbalance at ``imb_frac * delta``; ``eta = eta_frac * (7)``.
     """
     N = int(rng.choice(p["N_choices"]))
-    dims = sample_dims(rng, N, p["max_d"])
+    # optional: matrix widths only for the depths in ``matrix_N`` (long horizons otherwise)
+    max_d = p["max_d"] if N in p.get("matrix_N", (N,)) else 1
+    dims = sample_dims(rng, N, max_d)
     smin = float(rng.uniform(0.5, 2.0))
     Phi = balanced.target_with_sigma_min(rng, dims[-1], dims[0], smin, spread=p["spread"])
     phiF = float(np.linalg.norm(Phi))
@@ -85,10 +87,14 @@ def thm1_hypotheses(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     c = ops.scalar(float(inst["c"]))
     phiF = ops.fro_norm(Phi)
     E = end_to_end_ops(ops, Ws)
-    eta_bound = ops.power(c, (4 * N - 2) / N) / (
-        ops.scalar(p.get("eta_const", 6144.0) * N ** 3) * ops.power(phiF, (6 * N - 4) / N))
+    # exponents as backend scalars: exact rational enclosures under certified backends
+    def frac(a: int, b: int) -> Any:
+        return ops.scalar(a) / ops.scalar(b)
+
+    eta_bound = ops.power(c, frac(4 * N - 2, N)) / (
+        ops.scalar(p.get("eta_const", 6144.0) * N ** 3) * ops.power(phiF, frac(6 * N - 4, N)))
     delta = ops.power(c, 2) / (ops.scalar(p.get("delta_const", 256.0) * N ** 3)
-                               * ops.power(phiF, 2 * (N - 1) / N))
+                               * ops.power(phiF, frac(2 * (N - 1), N)))
     conds = [
         Condition("c > 0", c, ">", ops.scalar(0)),
         Condition("Def. 2: ||W(0)-Phi||_F <= sigma_min(Phi) - c",

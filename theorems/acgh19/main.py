@@ -22,6 +22,12 @@ from boundcheck.problem import Problem
 from boundcheck.registry import register
 from boundcheck.result import Deterministic, Instance, Params, Result, Source, Symbolic
 from boundcheck.verdict import Condition
+from theorems.acgh19._cert import (
+    lem1_certified,
+    matrix_horizon,
+    rate_exponent_ops,
+    thm1_certified,
+)
 from theorems.acgh19._main_common import (
     PAPER,
     delta_thm1,
@@ -415,20 +421,31 @@ register(Result(
 def _thm1_sample(rng: np.random.Generator, p: Params) -> Instance:
     inst = sample_thm1(rng, p)
     inst["log_ratio"] = float(rng.uniform(*p["log_ratio"]))
+    # eps is a stored input (float64), so a certified backend decides l(T) <= eps for it
+    inst["eps"] = float(0.5 * float(np.sum((balanced.end_to_end(inst["W0"]) - inst["Phi"]) ** 2))
+                        * math.exp(-inst["log_ratio"]))
     return inst
 
 
 def _thm1_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     """Run scalar GD (float64) to T = ceil(T_factor * log(l(0)/eps)/(eta c^{2(N-1)/N}))
-    and ``extra`` steps beyond; l(t) <= eps on [T, T + extra]; every step satisfies (9)."""
+    and ``extra`` steps beyond; l(t) <= eps on [T, T + extra]; every step satisfies (9).
+
+    Certified backends: the EXACT trajectory by shadowing (``theorems/acgh19/_cert.py``)."""
+    if getattr(ops, "certified", False):
+        return thm1_certified(inst, ops, p)
     N, c, eta = inst["N"], inst["c"], inst["eta"]
-    phi = float(inst["Phi"][0, 0])
-    ws = [float(W[0, 0]) for W in inst["W0"]]
-    P = math.prod(ws)
-    l0 = 0.5 * (P - phi) ** 2
-    eps = l0 * math.exp(-inst["log_ratio"])
-    T = math.ceil(p["T_factor"] * math.log(l0 / eps) / (eta * c ** rate_exponent(N)))
-    out = scalar_horizon(ws, phi, eta, eps, T, p["extra"])
+    l0 = 0.5 * float(np.sum((balanced.end_to_end(inst["W0"]) - inst["Phi"]) ** 2))
+    eps = inst["eps"] if "eps" in inst else l0 * math.exp(-inst["log_ratio"])
+    if max(inst["dims"]) == 1:
+        phi = float(inst["Phi"][0, 0])
+        ws = [float(W[0, 0]) for W in inst["W0"]]
+        l0 = 0.5 * (math.prod(ws) - phi) ** 2
+        T = math.ceil(p["T_factor"] * math.log(l0 / eps) / (eta * c ** rate_exponent(N)))
+        out = scalar_horizon(ws, phi, eta, eps, T, p["extra"])
+    else:
+        T = math.ceil(p["T_factor"] * math.log(l0 / eps) / (eta * c ** rate_exponent(N)))
+        out = matrix_horizon(inst, eps, T, p["extra"])
     slack = T / out["hit"] if out["hit"] > 0 else math.inf
     ctx = (f"N={N}, c={c:.3g}, eta={eta:.3g}, T_theorem={T}, GD reached eps at t={out['hit']}, "
            f"slack T/t_hit={slack:.3g}, min descent ratio={out['min_descent_ratio']:.4g}, "
@@ -447,13 +464,19 @@ register(Result(
               r"\eta\le\frac{c^{(4N-2)/N}}{6144N^3\|\Phi\|_F^{(6N-4)/N}},\ "
               r"T\ge\frac{\log(\ell(0)/\epsilon)}{\eta c^{2(N-1)/N}}\Rightarrow\ell(T)\le\epsilon",
     kind="theorem", check=Deterministic(_thm1_sample, thm1_hypotheses, _thm1_concl),
-    params={**THM1_PARAMS, "max_d": 1, "N_choices": [1, 2, 2], "c_frac": (0.85, 0.97),
-            "log_ratio": (0.5, 1.5), "T_factor": 1.0, "extra": 2000},
-    profiles={"full": {"N_choices": [1, 2, 3, 4], "c_frac": (0.8, 0.97),
-                       "log_ratio": (1.0, 3.0), "instances": 24}},
+    certifiable=True,
+    params={**THM1_PARAMS, "max_d": 2, "N_choices": [1, 2, 2], "c_frac": (0.85, 0.97),
+            "log_ratio": (0.5, 1.5), "T_factor": 1.0, "extra": 2000, "matrix_N": [1],
+            "e_max": 1e-6},
+    profiles={"full": {"N_choices": [1, 2, 3, 4], "c_frac": (0.8, 0.97), "max_d": 2,
+                       "matrix_N": [1, 2], "log_ratio": (1.0, 3.0), "instances": 24}},
     broken={"T_factor": 0.2}, instances=12,
-    notes="Full horizon in float64 for scalar instances (all widths 1; matrix instances over the "
-          "full horizon run in tests/test_acgh19_main.py, slow). eta is exactly bound (7), the "
+    notes="Full horizon: widths up to 2 for N in matrix_N (quick: N = 1; full: N <= 2), "
+          "otherwise scalar. Certified backends (--backend ball) decide the EXACT trajectory "
+          "by fast float64 shadowing (theorems/acgh19/_cert.py, boundcheck/fastshadow.py; "
+          "docs/certified.md): the context reports the certified horizon, e_T and the time; an "
+          "instance not certified over T + extra steps is inconclusive. eta is exactly bound (7), "
+          "the "
           "start has margin c (worst direction included) and imbalance 0 or exactly delta "
           "(product-preserving rebalancing). Each instance's context reports the theorem's T, "
           "the first step GD reached eps (slack = T / t_hit) and the smallest ratio of actual to "
@@ -474,13 +497,17 @@ def descent_condition(ops: Any, prob: Problem, Ws_np: list[np.ndarray], eta: flo
     l1 = network.loss(ops, prob, network.gd_step(ops, prob, Ws, eta))
     E = network.partial_product(ops, Ws, 1, N)
     g = ops.fro_norm(ops.sub(E, ops.asarray(prob.Y)))
-    s = ops.power(ops.sigma_min(E), rate_exponent(N))
+    s = ops.power(ops.sigma_min(E), rate_exponent_ops(ops, N))
     guaranteed = ops.scalar(coef) * ops.scalar(eta) * s * g * g
     return Condition("eq. (9): l(t) - l(t+1) >= eta/2 sigma_min^{2(N-1)/N} ||dL/dW||_F^2",
                      l0 - l1, ">=", guaranteed, context=ctx)
 
 
 def _lem1_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
+    """eq. (9) along the first ``horizon`` steps. float64: at the computed iterates;
+    certified backends: on state balls containing the EXACT iterates (shadowing)."""
+    if getattr(ops, "certified", False):
+        return lem1_certified(inst, ops, p, descent_condition)
     Phi = inst["Phi"]
     prob = Problem.for_target(Phi, inst["dims"])
     Ws = [np.array(W) for W in inst["W0"]]
@@ -500,13 +527,17 @@ register(Result(
     statement=r"\ell(t+1)\le\ell(t)-\frac\eta2\sigma_{\min}(W_{1:N}(t))^{\frac{2(N-1)}N}"
               r"\Big\|\frac{dL^1}{dW}(W_{1:N}(t))\Big\|_F^2",
     kind="lemma", check=Deterministic(sample_thm1, thm1_hypotheses, _lem1_concl),
+    certifiable=True,
     params={**THM1_PARAMS, "horizon": 100, "coef": 0.5},
     profiles={"full": {"horizon": 2000, "instances": 40, "max_d": 4,
                        "N_choices": [1, 2, 3, 4, 6]}},
     broken={"coef": 3.0}, instances=12,
-    notes="Each step's inequality is written against ops (network.loss / network.gd_step) "
-          "at the float64 iterate taken as exact input, so a certified backend can certify it "
-          "state-wise. The decrement is O(eta) relative; in float64 its rounding is ~1e-11 "
+    notes="Each step's inequality is written against ops (network.loss / network.gd_step). "
+          "float64: at the computed iterates. Certified backends (--backend ball): at t = 0 on "
+          "the stored start and at t >= 1 on state balls containing the EXACT iterate W(t) "
+          "(fast shadowing, theorems/acgh19/_cert.py), the decrement intersected with the "
+          "correlated shadowing enclosure. The decrement is O(eta) relative; in float64 its "
+          "rounding is ~1e-11 "
           "relative to the decrement. Observed ratio (actual / guaranteed descent): >= 2N - o(1) "
           "when d_0 = d_N, down to ~2.0 when d_0 != d_N or N = 1 (2 - eta exactly). Broken: "
           "coefficient 3 instead of 1/2.",
