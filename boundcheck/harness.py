@@ -155,6 +155,21 @@ def _tightest(outcomes: list[Outcome], current: dict[str, Any], where: str) -> N
                            where=where, message=o.message())
 
 
+#: Per-instance summaries kept in a report (the tightest conclusion of each instance).
+MAX_INSTANCE_RECORDS = 100
+
+
+def _record_instance(rep: Report, concl: list[Outcome], where: str) -> None:
+    """Keep each instance's tightest conclusion (its context carries per-instance figures
+    such as a slack or a certified horizon) in ``details["instances"]``."""
+    rows = rep.details.setdefault("instances", [])
+    decided = [o for o in concl if o.status is not None and np.isfinite(o.relative_margin)]
+    if len(rows) >= MAX_INSTANCE_RECORDS or not decided:
+        return
+    o = min(decided, key=lambda x: x.relative_margin)
+    rows.append({"seed": where, "relative_margin": o.relative_margin, "message": o.message()})
+
+
 def evaluate_instance(chk: Deterministic, inst: Instance, be: Any, params: Params
                       ) -> tuple[bool | None, list[Outcome], list[Outcome]]:
     """Hypotheses then (only when they hold) conclusions of one instance."""
@@ -230,6 +245,7 @@ def _run_deterministic(result: Result, chk: Deterministic, params: Params, n: in
                 continue
             c["hypotheses_held"] += 1
             _tightest(concl, rep.tightness, where)
+            _record_instance(rep, concl, where)
             status = combine(concl)
             if status is True:
                 c["conclusions_held"] += 1
