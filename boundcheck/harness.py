@@ -239,6 +239,8 @@ def _run_statistical(result: Result, chk: Statistical, params: Params, n: int, s
     rep.details.update(failure_rate=failures / trials if trials else None, interval=[lo, hi],
                        confidence=chk.confidence, delta=delta, trials=trials)
     rep.tightness = {"failure_rate_upper": hi, "delta": delta}
+    if chk.details is not None:
+        rep.details.update(chk.details(instance_rng(result.key, seed, n), params))
     if trials == 0:
         rep.verdict = Verdict.VACUOUS
     elif lo > delta:

@@ -58,6 +58,9 @@ class Statistical:
     delta: Callable[[Params], float]
     confidence: float = 0.99
     type_name: str = "statistical"
+    #: Optional ``details(rng, params) -> dict`` run once after the trials, for the report
+    #: (e.g. a fitted decay of the failure rate, an empirical constant).
+    details: Callable[[np.random.Generator, Params], dict] | None = None
 
 
 @dataclass
