@@ -1000,11 +1000,13 @@ def _nbhd_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
 
 
 register(Result(
-    id="hxp20.def5_nbhd", title="Initial neighbourhood and the escape-time argument (Thm 5.1 proof)",
+    id="hxp20.def5_nbhd",
+    title="Initial neighbourhood and the escape-time argument (Thm 5.1 proof)",
     source=Source(PAPER, "§5.1, proof of Theorem 5.1"),
     statement=r"\mathcal N_\rho=\{\|A_i-A_i(0)\|\le\rho\}:\ \ell\in(0.4,0.6)\|Y\|_F^2,\ "
               r"\|\nabla_{W_i}\ell\|\le g_i\ \text{on}\ \mathcal N_\rho\Rightarrow"
-              r"\ \ell(t)\in(0.4,0.6)\|Y\|_F^2\ \forall t\le\min_i\rho\sqrt{d_i}\sigma_i/(\eta g_i)",
+              r"\ \ell(t)\in(0.4,0.6)\|Y\|_F^2\ "
+              r"\forall t\le\min_i\rho\sqrt{d_i}\sigma_i/(\eta g_i)",
     kind="proof-step",
     check=Deterministic(_nbhd_sample, _nbhd_hypotheses, _nbhd_conclusions),
     params={"L_choices": [24, 32, 40], "d_choices": [1, 2], "T_min": 15, "T_max": 40,
