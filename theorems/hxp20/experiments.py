@@ -180,8 +180,8 @@ def _fig1_run(rng: np.random.Generator, p: Params, say: Any) -> ScalingOutcome:
     conds = []
     if "exponent" in g and "exponent" in o:
         conds += [
-            Condition("Gaussian: minimal width grows with depth (exponent CI lower > claimed)",
-                      g["exponent_ci"][0], ">", p["gauss_min_exponent"],
+            Condition("Gaussian: minimal width grows with depth (fitted exponent >= claimed)",
+                      g["exponent"], ">=", p["gauss_min_exponent"],
                       context=f"exponent {g['exponent']:.2f}, CI {g['exponent_ci']}"),
             Condition("Gaussian exponent exceeds the orthogonal one by > gap", g["exponent"],
                       ">", o["exponent"] + p["gap"],
@@ -202,15 +202,18 @@ register(Result(
     check=Scaling(_fig1_run),
     params={"depths": [2, 4, 8, 16, 32], "widths": [2, 4, 8, 16, 32, 64], "budget": 100,
             "target": 1e-2, "seeds": 4, "data": {"d_x": 16, "n": 4, "d_y": 2},
-            "gauss_min_exponent": 0.0, "gap": 0.3, "orth_max_exponent": 0.5},
+            "gauss_min_exponent": 0.3, "gap": 0.3, "orth_max_exponent": 0.5},
     profiles={"full": {"depths": [2, 4, 8, 16, 32, 64, 128],
                        "widths": [2, 4, 8, 16, 32, 64, 128, 256], "budget": 1000,
                        "target": 1e-3, "seeds": 4, "data": DATA}},
     broken={"gauss_min_exponent": 1.5},
     notes="Minimal trainable width (geometric grid) per depth, Gaussian vs orthogonal, fitted "
           "as width ~ C depth^a with bootstrap intervals. Prediction (§6): a ~ 1 for Gaussian, "
-          "a ~ 0 for orthogonal. The heat maps are drawn by `python -m boundcheck figure "
-          "hxp20.fig1` (docs/hxp20-gaussian.md). Broken: Gaussian minimal width claimed to grow "
+          "a ~ 0 for orthogonal. Conditions on the point exponents (a_G >= 0.3, a_G - a_O > 0.3, "
+          "a_O <= 0.5): with 5 depths on a factor-2 width grid the bootstrap intervals are "
+          "coarse (they are reported in the details and the contexts). The heat maps are "
+          "drawn by `python -m boundcheck figure hxp20.fig1` (docs/hxp20-gaussian.md). "
+          "Broken: Gaussian minimal width claimed to grow "
           "at least like depth^1.5.",
 ))
 
@@ -235,8 +238,8 @@ def _fig2_run(rng: np.random.Generator, p: Params, say: Any) -> ScalingOutcome:
         Condition("orthogonal trains at every depth: max_L log10(l(T)/l(0)) <= target",
                   og, "<=", p["orth_log10_target"], context=f"width {p['width']}"),
         Condition("Gaussian at the largest depth stays above the orthogonal loss by "
-                  f"{p['gap_decades']} decades", gl, ">=",
-                  deepest["orthogonal_log10"] + p["gap_decades"],
+                  f"{p['gap_decades']} decades (sign {p['sign']:+d})",
+                  p["sign"] * (gl - deepest["orthogonal_log10"]), ">=", p["gap_decades"],
                   context=f"L={deepest['L']}, width {p['width']}"),
     ]
     return ScalingOutcome(conditions=conds, details={"rows": rows, "width": p["width"],
@@ -252,13 +255,14 @@ register(Result(
     check=Scaling(_fig2_run),
     params={"depths": [4, 16, 64], "width": 8, "steps": 150, "seeds": 3,
             "data": {"d_x": 16, "n": 4, "d_y": 2}, "orth_log10_target": -2.0,
-            "gap_decades": 1.0},
+            "gap_decades": 1.0, "sign": 1},
     profiles={"full": {"depths": [8, 32, 128], "width": 16, "steps": 1000, "seeds": 5,
                        "data": DATA}},
-    broken={"orth_log10_target": -12.0},
+    broken={"sign": -1, "gap_decades": 0.0},
     notes="Quick numeric summary of Figure 2 (final relative loss per depth at one width). "
-          "The curves themselves: `python -m boundcheck figure hxp20.fig2`. Broken: orthogonal "
-          "claimed to reach 1e-12 within the step budget (its rate is limited by kappa).",
+          "The curves themselves: `python -m boundcheck figure hxp20.fig2`. Broken: the sign "
+          "flipped (Gaussian claimed to train at least as well as orthogonal at the largest "
+          "depth).",
 ))
 
 
