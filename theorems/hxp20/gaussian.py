@@ -313,10 +313,19 @@ def _lem52_details(rng: np.random.Generator, p: Params) -> dict:
     L = p["L"]
     vals = np.array([_lem52_max_ratio(rng, L, p["max_width"]) for _ in range(p["n_details"])])
     c_emp = float(np.quantile(vals, 1 - p["delta"]))
+    # sym16: E ||A_{j:i}(0)||_F^2 = d_{i-1}, Monte Carlo over a 4-layer product.
+    dims = (3, 2, 4, 2, 3)
+    N = 20000
+    P = np.broadcast_to(np.eye(3), (N, 3, 3))
+    for i in range(4):
+        P = (rng.standard_normal((N, dims[i + 1], dims[i])) / math.sqrt(dims[i + 1])) @ P
+    f2 = np.sum(P * P, axis=(1, 2))
+    mc = {"dims": dims, "mean": float(f2.mean()), "se": float(f2.std() / math.sqrt(N)),
+          "exact": dims[0]}
     return {"empirical_constant": {
         "what": "(1-delta)-quantile of max_{i<=j} ||A_{j:i}(0)||_F^2 / d_{i-1}",
         "empirical": c_emp, "proof_implied": L**2 / p["delta"], "L": L, "delta": p["delta"],
-        "samples": int(vals.size)}}
+        "samples": int(vals.size)}, "sym16_frobenius_moment": mc}
 
 
 register(Result(
@@ -789,6 +798,41 @@ register(Result(
 ))
 
 
+def _gap_run(p: Params) -> list[Condition]:
+    """sym20: j - i >= L/4 implies max(j-k-1, k-1-i) >= L/10 for every k in [i, j], once
+    L >= L0 (printed proof: L0 = 40). Exact: the general inequality (ceil-free form) and an
+    exhaustive integer check of the worst case for L0 <= L <= L_max."""
+    L, u = sp.symbols("L u", nonnegative=True)
+    L0 = sp.Integer(p["L0"])
+    conds = [Condition("(L/4 - 2)/2 - L/10 >= 0 for L = L0 + u, u >= 0",
+                       sp.expand(((L / 4 - 2) / 2 - L / 10).subs(L, L0 + u)), ">=", 0)]
+    worst = None
+    for Lv in range(int(p["L0"]), p["L_max"] + 1):
+        g = -(-Lv // 4)  # smallest admissible j - i = ceil(L/4)
+        m = min(max(g - t - 1, t - 1) for t in range(0, g + 1))  # k = i + t
+        gap = sp.Integer(m) - sp.Rational(Lv, 10)
+        if worst is None or gap < worst[0]:
+            worst = (gap, Lv)
+    conds.append(Condition("min_{L0<=L<=Lmax} [min_{i,j,k} max(j-k-1,k-1-i) - L/10] >= 0",
+                           worst[0], ">=", 0, context=f"worst L = {worst[1]}"))
+    return conds
+
+
+register(Result(
+    id="hxp20.lem5_4", variant="index-gap",
+    title="Index-gap step of Lemma 5.4(b) (sym20): needs L >= 40",
+    source=Source(PAPER, "App. B.2 (proof of Lemma 5.4(b))"),
+    statement=r"j-i\ge L/4,\ i\le k\le j\Rightarrow\max\{j-k-1,k-1-i\}\ge L/10\quad(L\ge40)",
+    kind="proof-step",
+    check=Symbolic(_gap_run),
+    params={"L0": 40, "L_max": 400},
+    broken={"L0": 12},
+    notes="The printed proof uses this step without a condition on L; it holds for all L >= 40 "
+          "and fails for some L < 40 (e.g. L = 12: j-i = 3, k = i+1 gives 1 < 1.2), so the EC "
+          "version of Lemma 5.4(b) is only checked at L >= 40. Broken: L0 = 12.",
+))
+
+
 def _eq12_sample(rng: np.random.Generator, p: Params) -> Instance:
     L = int(rng.choice(p["L_choices"]))
     d = int(rng.choice(p["d_choices"]))
@@ -936,6 +980,37 @@ register(Result(
           "every layer (Frobenius on the left, so also the spectral form). (12) enters only "
           "through ||U||_F and the two product norms (see hxp20.eq12, hxp20.def5_nbhd). "
           "Broken: threshold 0.2 ||Y||_F (aligned U then drives the loss to 0.32 ||Y||^2).",
+))
+
+
+def _plateau_run(p: Params) -> list[Condition]:
+    """sym19 with ||Y||_F = 1: for 0 <= t < thr, 0.4 < (1-t)^2/2 and (1+t)^2/2 < 0.6 (the
+    extreme values of l = ||U - Y||^2/2 over ||U||_F = t)."""
+    u = sp.symbols("u", positive=True)
+    thr = sp.nsimplify(p["threshold"]) if not isinstance(p["threshold"], sp.Expr) else \
+        p["threshold"]
+    t = thr / (1 + u)  # any 0 < t < thr
+    return [Condition("upper: 0.6 - (1+t)^2/2 > 0 for t < thr", sp.Rational(3, 5) - (1 + thr) ** 2
+                      / 2, ">=", 0, context=f"thr = {thr}"),
+            Condition("lower: (1-t)^2/2 - 0.4 > 0 for t < thr",
+                      sp.simplify((1 - thr) ** 2 / 2 - sp.Rational(2, 5)), ">", 0,
+                      context=f"thr = {thr}; t = thr/(1+u) is monotone"),
+            Condition("thr <= 1 (so (1-t)^2 is decreasing in t on [0, thr])", thr, "<=", 1,
+                      context=str(t))]
+
+
+register(Result(
+    id="hxp20.lem5_5", variant="plateau-algebra",
+    title="Plateau threshold algebra of Lemma 5.5 (sym19)",
+    source=Source(PAPER, "App. B.3 (proof of Lemma 5.5)"),
+    statement=r"\|U\|_F<(\sqrt{1.2}-1)\|Y\|_F\Rightarrow0.4\|Y\|_F^2<\tfrac12\|U-Y\|_F^2"
+              r"<0.6\|Y\|_F^2",
+    kind="proof-step",
+    check=Symbolic(_plateau_run),
+    params={"threshold": sp.sqrt(sp.Rational(6, 5)) - 1},
+    broken={"threshold": sp.Rational(1, 5)},
+    notes="Exact: the upper side is tight at sqrt(1.2) - 1 = 0.09545; the lower side alone "
+          "would allow 1 - sqrt(0.8) = 0.10557. Broken: threshold 0.2.",
 ))
 
 
