@@ -261,15 +261,25 @@ def _def51_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     PW, lW = scaled_product(inst["W0"])
     PA, lA = scaled_product(As)
     L = len(As)
-    # alpha W_{L:1} = beta A_{L:1}: same direction and the same log-scale.
-    tol = 4 * L * max(dims) * EPS
+    # alpha W_{L:1} = beta A_{L:1}: same direction and the same log-scale. Rounding (Higham,
+    # Thm 3.5 for products): |fl(W_L..W_1) - W_L..W_1| <= gamma |W_L|..|W_1| entrywise with
+    # gamma ~ L max(dims) eps (+ L eps for the renormalisations), so the relative error of
+    # the product is <= gamma * kappa, kappa = || |W_L|..|W_1| ||_F / ||W_L..W_1||_F. The
+    # log-scales are sums of ~3L logarithms: naive summation error <= (3L) eps sum |terms|.
+    _, l_abs = scaled_product([np.abs(W) for W in inst["W0"]])
+    kappa = math.exp(min(l_abs - lW, 700.0))
+    rel = 1.01 * (L * max(dims) + L + 2) * EPS * kappa
+    tol = 4 * rel + 8 * EPS
+    log_terms = (abs(math.log(alpha)) + float(np.sum(np.abs(np.log(np.sqrt(d) * sig))))
+                 + float(np.sum(np.abs(np.log(sig)))) + abs(lW) + abs(lA))
+    tol_log = 2 * rel + 3 * (L + 2) * EPS * log_terms
     return [
         Condition("direction of alpha W_{L:1} = direction of beta A_{L:1}",
                   ops.scalar(np.linalg.norm(PW - PA)), "<=", ops.scalar(tol),
                   context=f"L={L}"),
         Condition("log ||alpha W_{L:1}||_F = log ||beta A_{L:1}||_F",
                   ops.scalar(abs((math.log(alpha) + lW) - (log_beta + lA))), "<=",
-                  ops.scalar(tol * (1 + abs(lW))), context=f"L={L}, log-scale {lW:.1f}"),
+                  ops.scalar(tol_log), context=f"L={L}, log-scale {lW:.1f}"),
     ]
 
 
