@@ -214,7 +214,9 @@ def _eq11_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     for _ in range(p["steps"]):
         W = kernels.gd_step(probW, W, eta)
         _, G = kernels.loss_and_gradients(probA, A)
-        A = [a - eta * p["layer_step"](s**2) * g for a, g, s in zip(A, G, sc, strict=True)]
+        # printed: per-layer step eta / (d_i sigma_i^2); broken: eta * d_i sigma_i^2
+        power = -1.0 if p["layer_step"] == "divide" else 1.0
+        A = [a - eta * (s**2) ** power * g for a, g, s in zip(A, G, sc, strict=True)]
     conds = []
     for i, (w, a, s) in enumerate(zip(W, A, sc, strict=True), start=1):
         err = np.linalg.norm(w / s - a) / max(np.linalg.norm(a), 1e-300)
@@ -231,9 +233,9 @@ register(Result(
     kind="assumption",
     check=Deterministic(_eq11_sample, _eq11_hypotheses, _eq11_conclusions),
     params={"max_L": 8, "max_width": 4, "p11": 2.0, "p10": 2.0, "steps": 3, "rtol": 1e-9,
-            "layer_step": lambda s2: 1.0 / s2},
+            "layer_step": "divide"},
     profiles={"full": {"instances": 200, "max_L": 20, "steps": 10}},
-    broken={"layer_step": lambda s2: s2},
+    broken={"layer_step": "multiply"},
     instances=20,
     notes="Assumption (11) enters Thm 5.1 only through the per-layer step in A-units, "
           "eta/(d_i sigma_i^2) (escape count d_i sigma_i^2 e^{0.3 c1 L}/eta). Checked: the "
