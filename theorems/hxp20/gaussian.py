@@ -469,7 +469,7 @@ register(Result(
     notes="gamma = 1, width 1 (all d_k = 1, so ||A_{j:i}|| = prod |a_k| exactly and the "
           "max over pairs is a prefix-sum computation in logs). c1 = 0.2 |lambda_1(1)|/10 = "
           "0.0127; delta is the proof's own bound (Markov with E sqrt Z = c(1) and a union over "
-          "pairs): 0.033 at L = 1200. Details: exponential fit of the failure rate in L, and the "
+          "pairs): 0.030 at L = 1200. Details: exponential fit of the failure rate in L, and the "
           "decay of M(L) against lambda_1(d)/10 (d = 1 quick, d = 2 full). Broken: "
           "c1 = 0.08 > |lambda_1|/10 claimed with failure probability 0.05.",
 ))
@@ -1138,7 +1138,7 @@ register(Result(
           "[15, 40] (the theorem allows any eta <= e^{cL}). GD is then run for T steps: the "
           "loss must stay in the band and the iterate in N_rho. rho is the largest grid radius "
           "whose gradient bound is within 10% of its value at init, which makes the certificate "
-          "nearly tight (drift reaches 0.998 rho at d = 1). Broken: 3T steps claimed.",
+          "nearly tight (drift reaches 0.9995 rho at d = 1). Broken: 3T steps claimed.",
 ))
 
 
