@@ -1,4 +1,4 @@
-"""The ``boundcheck`` command line: list, check, audit, recheck.
+"""The ``boundcheck`` command line: list, check, audit, recheck, figure.
 
 Exit status: 0 when every verdict is as expected, 1 when one is not (a refuted result that
 is not a registered erratum, an error, a vacuous check), 2 on usage errors.
@@ -89,6 +89,11 @@ def _parser() -> argparse.ArgumentParser:
     rc.add_argument("file")
     rc.add_argument("--backend", default=None)
     rc.add_argument("--prec", type=int, default=None)
+
+    fg = sub.add_parser("figure", help="draw a paper figure (PNG + the numbers behind it)")
+    fg.add_argument("id", metavar="ID", help="figure id, e.g. hxp20.fig1")
+    fg.add_argument("--out", default="figures", metavar="DIR")
+    fg.add_argument("--quick", action="store_true", help="reduced grid (seconds)")
     return p
 
 
@@ -221,13 +226,24 @@ def cmd_recheck(args: argparse.Namespace) -> int:
     return 0 if rep.as_expected else 1
 
 
+def cmd_figure(args: argparse.Namespace) -> int:
+    from boundcheck import figures
+
+    t0 = time.monotonic()
+    paths = figures.draw(args.id, args.out, quick=args.quick)
+    for path in paths:
+        print(path)
+    print(f"{args.id}: {len(paths)} files in {time.monotonic() - t0:.1f} s", file=sys.stderr)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
         _nonnegative(args)
         return {"list": cmd_list, "check": cmd_check, "audit": cmd_audit,
-                "recheck": cmd_recheck}[args.cmd](args)
+                "recheck": cmd_recheck, "figure": cmd_figure}[args.cmd](args)
     except BoundcheckError as exc:
         print(f"boundcheck: error: {exc}", file=sys.stderr)
         return 2
