@@ -93,7 +93,10 @@ def _parser() -> argparse.ArgumentParser:
     fg = sub.add_parser("figure", help="draw a paper figure (PNG + the numbers behind it)")
     fg.add_argument("id", metavar="ID", help="figure id, e.g. hxp20.fig1")
     fg.add_argument("--out", default="figures", metavar="DIR")
-    fg.add_argument("--quick", action="store_true", help="reduced grid (seconds)")
+    size = fg.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="tiny grid (seconds)")
+    size.add_argument("--full", action="store_true",
+                      help="the grid behind docs/figures (about an hour here)")
     return p
 
 
@@ -230,7 +233,8 @@ def cmd_figure(args: argparse.Namespace) -> int:
     from boundcheck import figures
 
     t0 = time.monotonic()
-    paths = figures.draw(args.id, args.out, quick=args.quick)
+    size = "quick" if args.quick else "full" if args.full else "medium"
+    paths = figures.draw(args.id, args.out, size=size)
     for path in paths:
         print(path)
     print(f"{args.id}: {len(paths)} files in {time.monotonic() - t0:.1f} s", file=sys.stderr)

@@ -1,7 +1,7 @@
 """Figures: a small registry of figure makers and generic matplotlib drawing helpers.
 
 Paper modules register a maker with :func:`register_figure`; ``python -m boundcheck figure
-ID [--out DIR] [--quick]`` calls it. A maker returns the paths it wrote (PNG pictures and
+ID [--out DIR] [--quick|--full]`` calls it. A maker returns the paths it wrote (PNG pictures and
 the JSON/CSV numbers behind them). Drawing uses the non-interactive Agg backend.
 """
 
@@ -36,14 +36,20 @@ def figure_ids() -> list[str]:
     return sorted(_FIGURES)
 
 
-def draw(fig_id: str, out: str | Path = "figures", quick: bool = False) -> list[Path]:
-    """Draw figure ``fig_id`` into ``out``; returns the files written."""
+SIZES = ("quick", "medium", "full")
+
+
+def draw(fig_id: str, out: str | Path = "figures", size: str = "medium") -> list[Path]:
+    """Draw figure ``fig_id`` on grid ``size`` (quick: seconds; medium: minutes; full: the
+    grid behind docs/figures) into ``out``; returns the files written."""
+    if size not in SIZES:
+        raise InputError(f"unknown figure size {size!r}; one of {', '.join(SIZES)}")
     known = figure_ids()
     if fig_id not in _FIGURES:
         raise InputError(f"unknown figure {fig_id!r}; known: {', '.join(known) or 'none'}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    return _FIGURES[fig_id](out, quick)
+    return _FIGURES[fig_id](out, size)
 
 
 def _plt() -> Any:

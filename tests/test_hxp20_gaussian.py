@@ -186,5 +186,6 @@ def test_full_profiles(key):
 def test_draw_quick_figures(tmp_path):
     from boundcheck.figures import draw
 
-    paths = draw("hxp20.fig1", tmp_path, quick=True) + draw("hxp20.fig2", tmp_path, quick=True)
+    paths = draw("hxp20.fig1", tmp_path, size="quick") + draw("hxp20.fig2", tmp_path,
+                                                                size="quick")
     assert {p.suffix for p in paths} == {".png", ".json", ".csv"}

@@ -270,6 +270,11 @@ register(Result(
 FIG_GRID = {
     "quick": {"depths": [2, 8, 32], "widths": [2, 8, 32], "checkpoints": [100, 400],
               "seeds": 2, "curve_depths": [8, 32], "curve_widths": [4, 16], "steps": 400},
+    # The default of `boundcheck figure`: a few minutes on this 2-core machine.
+    "medium": {"depths": [2, 4, 8, 16, 32, 64, 128], "widths": [2, 4, 8, 16, 32, 64, 128],
+               "checkpoints": [125, 1000], "seeds": 2, "curve_depths": [16, 64],
+               "curve_widths": [4, 16, 64], "steps": 1000},
+    # The grid behind docs/figures (47 min of a loaded 2-core machine for fig1).
     "full": {"depths": [2, 4, 8, 16, 32, 64, 128, 256],
              "widths": [2, 4, 8, 16, 32, 64, 128, 256], "checkpoints": [125, 1000],
              "seeds": 3, "curve_depths": [16, 64, 256], "curve_widths": [4, 8, 16, 32, 64, 128],
@@ -299,8 +304,8 @@ def heatmap_data(rng: np.random.Generator, grid: dict[str, Any], data: dict[str,
 
 
 @register_figure("hxp20.fig1")
-def draw_fig1(out: Path, quick: bool) -> list[Path]:
-    grid = FIG_GRID["quick" if quick else "full"]
+def draw_fig1(out: Path, size: str) -> list[Path]:
+    grid = FIG_GRID[size]
     rng = np.random.default_rng(20200101)
     say = lambda msg: print(f"  fig1: {msg}", flush=True)  # noqa: E731
     hm = heatmap_data(rng, grid, DATA, say)
@@ -308,7 +313,7 @@ def draw_fig1(out: Path, quick: bool) -> list[Path]:
     for k, t in enumerate(grid["checkpoints"]):
         for kind, name in (("gaussian", "Gaussian"), ("orthogonal", "orthogonal")):
             panels.append({"title": f"{name}, t = {t}", "values": hm[kind][k]})
-    tag = "-quick" if quick else ""
+    tag = "" if size == "full" else f"-{size}"
     png = heatmap_panels(out / f"hxp20-fig1{tag}.png", panels, "width", "depth",
                          grid["widths"], grid["depths"], "log10(l(t)/l(0))  (grey: diverged)",
                          vmin=-28, vmax=0,
@@ -341,8 +346,8 @@ def _minwidth_from_heatmap(hm: dict[str, Any], target_log10: float, k: int) -> d
 
 
 @register_figure("hxp20.fig2")
-def draw_fig2(out: Path, quick: bool) -> list[Path]:
-    grid = FIG_GRID["quick" if quick else "full"]
+def draw_fig2(out: Path, size: str) -> list[Path]:
+    grid = FIG_GRID[size]
     rng = np.random.default_rng(20200102)
     X, Y = make_data(rng, DATA["d_x"], DATA["n"], DATA["d_y"])
     import matplotlib
@@ -366,7 +371,7 @@ def draw_fig2(out: Path, quick: bool) -> list[Path]:
                 records += [[L, m, kind, int(tt), float(vv)] for tt, vv in zip(t, v,
                                                                                strict=True)]
         panels.append({"title": f"depth {L}", "curves": curves})
-    tag = "-quick" if quick else ""
+    tag = "" if size == "full" else f"-{size}"
     png = curve_panels(out / f"hxp20-fig2{tag}.png", panels, "step t + 1",
                        "l(t)/l(0) (median over seeds)",
                        suptitle="hxp20 Fig. 2 (reduced): solid Gaussian, dashed orthogonal")
