@@ -37,7 +37,12 @@ class Condition:
     """A named inequality ``lhs rel rhs``; lhs and rhs are backend scalars.
 
     For ``==`` the comparison is ``|lhs - rhs| <= atol + rtol*|rhs|``; ``atol``/``rtol``
-    must come from the backend's error analysis or the statement, never from convenience.
+    belong to the statement (e.g. "equal up to 1e-12"), never to convenience.
+
+    ``float_tol`` is a rounding allowance that only *non-certified* backends apply (added to
+    ``atol``, and to the right-hand side of inequalities). It must come from an error
+    analysis of the float64 computation (e.g. ``n * L * eps`` for a product of L matrices);
+    certified backends ignore it and decide from their enclosures alone.
     """
 
     name: str
@@ -47,6 +52,7 @@ class Condition:
     context: str = ""
     rtol: float = 0.0
     atol: float = 0.0
+    float_tol: float = 0.0
 
     def __post_init__(self) -> None:
         if self.rel not in RELATIONS:
@@ -70,7 +76,10 @@ class Outcome:
 
     @property
     def relative_margin(self) -> float:
-        scale = max(abs(self.rhs), abs(self.lhs), 1e-300)
+        """Margin relative to the larger side; for ``x <= 0 (+ allowance)`` conditions,
+        relative to the allowance, so that 1 means "far inside" and 0 "at the bound"."""
+        scale = max(abs(self.rhs), abs(self.lhs), abs(self.margin) if self.rhs == 0 else 0.0,
+                    1e-300)
         return self.margin / scale
 
     def message(self) -> str:
@@ -103,24 +112,27 @@ def _json_float(x: float) -> float | str:
 
 def evaluate(cond: Condition, backend: Any) -> Outcome:
     """Evaluate ``cond`` with ``backend.compare``; the backend decides certification."""
-    status = backend.compare(cond.lhs, cond.rel, cond.rhs, rtol=cond.rtol, atol=cond.atol)
+    atol = cond.atol if backend.certified else cond.atol + cond.float_tol
+    raw = backend.compare(cond.lhs, cond.rel, cond.rhs, rtol=cond.rtol, atol=atol)
+    status = None if raw is None else bool(raw)  # numpy bools are not `False`
     lhs = backend.mid(cond.lhs)
     rhs = backend.mid(cond.rhs)
+    # The margin is measured against the bound actually tested (allowances included).
     if cond.rel in ("<=", "<"):
-        margin = rhs - lhs
+        margin = rhs + atol - lhs
     elif cond.rel in (">=", ">"):
-        margin = lhs - rhs
+        margin = lhs - (rhs - atol)
     else:
-        margin = cond.atol + cond.rtol * abs(rhs) - abs(lhs - rhs)
+        margin = atol + cond.rtol * abs(rhs) - abs(lhs - rhs)
     ratio = lhs / rhs if rhs != 0 else math.nan
     return Outcome(
         name=cond.name,
         status=status,
-        lhs=lhs,
-        rhs=rhs,
+        lhs=float(lhs),
+        rhs=float(rhs),
         rel=cond.rel,
-        margin=margin,
-        ratio=ratio,
+        margin=float(margin),
+        ratio=float(ratio),
         certified=bool(backend.certified),
         context=cond.context,
     )

@@ -85,14 +85,15 @@ class Float64Backend:
         lhs, rhs = float(lhs), float(rhs)
         if math.isnan(lhs) or math.isnan(rhs):
             return None
+        # atol on an inequality is the condition's float64 rounding allowance (float_tol).
         if rel == "<=":
-            return lhs <= rhs
+            return lhs <= rhs + atol
         if rel == "<":
-            return lhs < rhs
+            return lhs < rhs + atol
         if rel == ">=":
-            return lhs >= rhs
+            return lhs >= rhs - atol
         if rel == ">":
-            return lhs > rhs
+            return lhs > rhs - atol
         if rel == "==":
             return abs(lhs - rhs) <= atol + rtol * abs(rhs)
         raise ValueError(f"unknown relation {rel!r}")
