@@ -190,6 +190,10 @@ class BatchedGD:
         Y = prob.Y if Y is None else np.asarray(Y, dtype=np.float64)
         if X.shape[-1] != Y.shape[-1]:
             raise InputError(f"X has {X.shape[-1]} columns but Y has {Y.shape[-1]}")
+        for name, a in (("X", X), ("Y", Y)):
+            if a.ndim > 2 and a.shape[:-2] != self.batch_shape:
+                raise InputError(f"{name} carries batch shape {a.shape[:-2]} but the weights "
+                                 f"carry {self.batch_shape}")
         self.Y = np.ascontiguousarray(Y)
         self.Xin = np.ascontiguousarray(_input(prob, X))
         # single instance with shared data: BLAS dgemm path (see the note above)

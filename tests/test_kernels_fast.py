@@ -228,8 +228,8 @@ def _memory_ratio(steps: int, stride: int) -> tuple[float, float, int]:
 
 
 def test_long_run_memory_quick():
-    """Quick sibling of the 10^4-step run: the same problem, 12 steps, stride 4."""
-    ratio, peak, base = _memory_ratio(12, 4)
+    """Quick sibling of the 10^4-step run: the same problem, 4 steps, stride 2."""
+    ratio, peak, base = _memory_ratio(4, 2)
     assert ratio <= 2.0, (ratio, peak, base)
 
 
@@ -239,3 +239,11 @@ def test_long_run_memory_full():
     ratio, peak, base = _memory_ratio(10_000, 100)
     print(f"peak {peak / 2**20:.1f} MiB, weights+data {base / 2**20:.1f} MiB, ratio {ratio:.3f}")
     assert ratio <= 2.0, (ratio, peak, base)
+
+
+def test_batched_data_must_match_the_weights_batch(rng):
+    prob, batch = make("plain", rng)
+    with pytest.raises(ValueError):
+        kernels.BatchedGD(prob, batch[0], X=rng.standard_normal((3, *prob.X.shape)))
+    with pytest.raises(ValueError):
+        kernels.BatchedGD(prob, stacked(batch), Y=rng.standard_normal((B + 1, *prob.Y.shape)))
