@@ -225,7 +225,13 @@ class BatchedGD:
                 for i in range(L)]
         top = np.empty((*b, dims[-1], k)) if self.prob.kind == "transformed" else None
         R = np.empty((*b, self.prob.d_y, k))
-        self._bufs[k] = {"P": P, "ST": ST, "G": G, "plan": plan, "top": top, "R": R}
+        last = top if top is not None else R
+        # the BLAS path works on transposed (Fortran-ordered) views: made once here
+        outsT = [p.T for p in P[1:]] + [last.T]
+        planT = [(W.T, ST_.T, nxt.T if nxt is not None else None, p.T if p is not None else None)
+                 for (W, _, _, ST_, nxt), p in zip(plan, P, strict=True)]
+        self._bufs[k] = {"P": P, "ST": ST, "G": G, "plan": plan, "top": top, "R": R,
+                         "outsT": outsT, "planT": planT}
         return self._bufs[k]
 
     def nbytes(self) -> int:
@@ -258,9 +264,13 @@ class BatchedGD:
         last = bufs["top"] if prob.kind == "transformed" else R
         outs = P[1:] + [last]
         if self.blas:
-            dgemm = _dgemm
-            for i in range(self.L):   # out^T = P_i^T W_i^T on Fortran-ordered views
-                dgemm(1.0, P[i].T, Ws[i].T, 0.0, outs[i].T, overwrite_c=1)
+            dgemm, planT, outsT = _dgemm, bufs["planT"], bufs["outsT"]
+            # out^T = P_i^T W_i^T on Fortran-ordered views
+            dgemm(1.0, Xin.T, planT[0][0], 0.0, outsT[0], 0, 0, 1)
+            if res:
+                np.add(outs[0], Xin, out=outs[0])
+            for i in range(1, self.L):
+                dgemm(1.0, planT[i][3], planT[i][0], 0.0, outsT[i], 0, 0, 1)
                 if res:
                     np.add(outs[i], P[i], out=outs[i])
         else:
@@ -310,15 +320,17 @@ class BatchedGD:
         P, plan, res = bufs["P"], bufs["plan"], self.prob.kind != "plain"
         ST = self._top(bufs, self._coef * self._eta(eta))
         if self.blas:
-            dgemm = _dgemm
-            for i in range(self.L - 1, -1, -1):
-                W, _, _, ST, nxt = plan[i]
-                if i:    # nxt = ST W_i (+ ST): nxt^T = W_i^T ST^T, with the old W_i
-                    dgemm(1.0, W.T, ST.T, 0.0, nxt.T, overwrite_c=1)
-                    if res:
-                        np.add(nxt, ST, out=nxt)
-                # W_i^T -= P_i ST  (= eta * grad_i^T), fused: beta = 1
-                dgemm(-1.0, P[i].T, ST.T, 1.0, W.T, trans_a=1, trans_b=1, overwrite_c=1)
+            dgemm, planT = _dgemm, bufs["planT"]
+            for i in range(self.L - 1, 0, -1):
+                WT, STT, nxtT, PT = planT[i]
+                # nxt = ST W_i (+ ST), i.e. nxt^T = W_i^T ST^T, with the old W_i
+                dgemm(1.0, WT, STT, 0.0, nxtT, 0, 0, 1)
+                if res:
+                    _, _, _, ST, nxt = plan[i]
+                    np.add(nxt, ST, out=nxt)
+                # W_i^T -= P_i ST (= eta * grad_i^T), fused into the product: beta = 1
+                dgemm(-1.0, PT, STT, 1.0, WT, 1, 1, 1)
+            dgemm(-1.0, P[0].T, planT[0][1], 1.0, planT[0][0], 1, 1, 1)
             return
         matmul, subtract = np.matmul, np.subtract
         for i in range(self.L - 1, -1, -1):
