@@ -167,10 +167,17 @@ class BatchedGD:
 
     ``eta`` may be a scalar or an array of shape ``batch`` (one step size per instance).
     ``X``/``Y`` default to the problem's data; either may carry the batch shape in front.
+
+    ``checkpoint=s`` keeps only every ``s``-th prefix product and recomputes the others
+    segment by segment during the backward pass (the same products, so the same bits):
+    prefix memory ``L/s + s`` instead of ``L`` matrices, about ``L`` more products a step.
+    ``"auto"`` picks ``s = ceil(sqrt(L))`` when the prefix products would exceed half the
+    weights and 8 MiB, else keeps them all (the default, ``None``).
     """
 
     def __init__(self, prob: Problem, Ws: Sequence[np.ndarray] | np.ndarray,
-                 X: np.ndarray | None = None, Y: np.ndarray | None = None) -> None:
+                 X: np.ndarray | None = None, Y: np.ndarray | None = None,
+                 checkpoint: int | str | None = None) -> None:
         if isinstance(Ws, np.ndarray):
             Ws = list(Ws)
         prob.check_weights(Ws)
@@ -198,6 +205,15 @@ class BatchedGD:
         self.Xin = np.ascontiguousarray(_input(prob, X))
         # single instance with shared data: BLAS dgemm path (see the note above)
         self.blas = self.batch_shape == () and self.Xin.ndim == 2 and _dgemm is not None
+        if checkpoint == "auto":
+            pref = 8 * int(np.prod(self.batch_shape)) * sum(prob.dims[1:-1]) * self.n
+            wbytes = sum(W.nbytes for W in self.Ws)
+            checkpoint = (int(np.ceil(np.sqrt(self.L)))
+                          if pref > max(wbytes / 2, 8 * 2**20) and self.L > 3 else None)
+        if checkpoint is not None and (not isinstance(checkpoint, int) or checkpoint < 2):
+            raise InputError(f"checkpoint must be None, 'auto' or an integer >= 2, "
+                             f"got {checkpoint!r}")
+        self.checkpoint: int | None = checkpoint
         self._bufs: dict[int, dict] = {}
         self._fresh: int | None = None   # columns of the forward pass the buffers now hold
         self._coef: float = 1.0
@@ -211,38 +227,62 @@ class BatchedGD:
         """Workspaces for ``k`` data columns, allocated on first use."""
         if k in self._bufs:
             return self._bufs[k]
-        b, dims, L = self.batch_shape, self.prob.dims, self.L
-        P: list[np.ndarray | None] = [None] + [np.empty((*b, dims[i], k)) for i in range(1, L)]
-        ST = {d: (np.empty((*b, k, d)), np.empty((*b, k, d))) for d in set(dims[1:])}
+        b, dims, L, s = self.batch_shape, self.prob.dims, self.L, self.checkpoint
+        alloc: list[np.ndarray] = []
+
+        def new(shape: tuple[int, ...]) -> np.ndarray:
+            alloc.append(np.empty(shape))
+            return alloc[-1]
+
+        recompute: dict[int, int] = {}
+        if s is None:
+            P: list[np.ndarray | None] = [None] + [new((*b, dims[i], k)) for i in range(1, L)]
+        else:   # P_i of a checkpoint (i % s == 0) owns its buffer; the others share slots
+            slot = {j: new((*b, max(dims[i] for i in range(j, L, s)), k))
+                    for j in range(1, min(s, L))}
+            P = [None] + [new((*b, dims[i], k)) if i % s == 0 else slot[i % s][..., :dims[i], :]
+                          for i in range(1, L)]
+            last_seg = ((L - 1) // s) * s
+            recompute = {a + s - 1: a for a in range(0, last_seg, s)}
+        ST = {d: (new((*b, k, d)), new((*b, k, d))) for d in set(dims[1:])}
         G: dict[tuple[int, ...], np.ndarray] = {}
         for W in self.Ws:
             if W.shape[-2:] not in G:
-                G[W.shape[-2:]] = np.empty(W.shape)
+                G[W.shape[-2:]] = new(W.shape)
         # per layer i (0-based): W_i, its gradient buffer and the transposed view the
         # product writes into, the suffix buffer holding (S_i^T R)^T and the one below it
         plan = [(self.Ws[i], G[self.Ws[i].shape[-2:]], _T(G[self.Ws[i].shape[-2:]]),
                  ST[dims[i + 1]][(i + 1) % 2], ST[dims[i]][i % 2] if i else None)
                 for i in range(L)]
-        top = np.empty((*b, dims[-1], k)) if self.prob.kind == "transformed" else None
-        R = np.empty((*b, self.prob.d_y, k))
+        top = new((*b, dims[-1], k)) if self.prob.kind == "transformed" else None
+        R = new((*b, self.prob.d_y, k))
         last = top if top is not None else R
         # the BLAS path works on transposed (Fortran-ordered) views: made once here
         outsT = [p.T for p in P[1:]] + [last.T]
         planT = [(W.T, ST_.T, nxt.T if nxt is not None else None, p.T if p is not None else None)
                  for (W, _, _, ST_, nxt), p in zip(plan, P, strict=True)]
         self._bufs[k] = {"P": P, "ST": ST, "G": G, "plan": plan, "top": top, "R": R,
-                         "outsT": outsT, "planT": planT}
+                         "outsT": outsT, "planT": planT, "recompute": recompute,
+                         "alloc": alloc}
         return self._bufs[k]
 
     def nbytes(self) -> int:
         """Bytes held: weights plus every workspace allocated so far."""
         tot = sum(W.nbytes for W in self.Ws)
         for bufs in self._bufs.values():
-            tot += sum(a.nbytes for a in bufs["P"][1:])
-            tot += sum(a.nbytes + c.nbytes for a, c in bufs["ST"].values())
-            tot += sum(a.nbytes for a in bufs["G"].values()) + bufs["R"].nbytes
-            tot += bufs["top"].nbytes if bufs["top"] is not None else 0
+            tot += sum(a.nbytes for a in bufs["alloc"])
         return tot
+
+    def _prefix(self, bufs: dict, lo: int, hi: int) -> None:
+        """Recompute ``P_{j+1}`` for ``lo <= j < hi`` exactly as :meth:`forward` does."""
+        P, res = bufs["P"], self.prob.kind != "plain"
+        for j in range(lo, hi):
+            if self.blas:
+                _dgemm(1.0, P[j].T, self.Ws[j].T, 0.0, P[j + 1].T, 0, 0, 1)
+            else:
+                np.matmul(self.Ws[j], P[j], out=P[j + 1])
+            if res:
+                np.add(P[j + 1], P[j], out=P[j + 1])
 
     # ------------------------------------------------------------------ passes
     def forward(self, cols: np.ndarray | None = None, scale: float = 1.0) -> np.ndarray | float:
@@ -320,8 +360,10 @@ class BatchedGD:
         P, plan, res = bufs["P"], bufs["plan"], self.prob.kind != "plain"
         ST = self._top(bufs, self._coef * self._eta(eta))
         if self.blas:
-            dgemm, planT = _dgemm, bufs["planT"]
+            dgemm, planT, rec = _dgemm, bufs["planT"], bufs["recompute"]
             for i in range(self.L - 1, 0, -1):
+                if i in rec:
+                    self._prefix(bufs, rec[i], i)
                 WT, STT, nxtT, PT = planT[i]
                 # nxt = ST W_i (+ ST), i.e. nxt^T = W_i^T ST^T, with the old W_i
                 dgemm(1.0, WT, STT, 0.0, nxtT, 0, 0, 1)
@@ -332,8 +374,10 @@ class BatchedGD:
                 dgemm(-1.0, PT, STT, 1.0, WT, 1, 1, 1)
             dgemm(-1.0, P[0].T, planT[0][1], 1.0, planT[0][0], 1, 1, 1)
             return
-        matmul, subtract = np.matmul, np.subtract
+        matmul, subtract, rec = np.matmul, np.subtract, bufs["recompute"]
         for i in range(self.L - 1, -1, -1):
+            if i in rec:
+                self._prefix(bufs, rec[i], i)
             W, G, GT, ST, nxt = plan[i]
             matmul(P[i], ST, out=GT)                 # eta * grad_i, written transposed
             if i:
@@ -369,6 +413,8 @@ class BatchedGD:
         ST = self._top(bufs, self._coef)
         out: list[np.ndarray] = [None] * self.L  # type: ignore[list-item]
         for i in range(self.L - 1, -1, -1):
+            if i in bufs["recompute"]:
+                self._prefix(bufs, bufs["recompute"][i], i)
             W, _, _, ST, nxt = plan[i]
             g = np.empty(W.shape)
             np.matmul(P[i], ST, out=_T(g))

@@ -132,7 +132,8 @@ def run_gd(prob: Problem, W0: Sequence[np.ndarray], eta: float, steps: int,
 
     ``fast=True`` (default) steps in place with :class:`boundcheck.kernels.BatchedGD`: one
     copy of the weights plus preallocated prefix/suffix buffers, the loss of every iterate
-    comes free with the forward pass, and nothing is allocated per step. The states handed
+    comes free with the forward pass, and nothing is allocated per step (prefix products
+    are checkpointed when they would outweigh half the weights). The states handed
     to observables and ``stop`` then carry read-only views of the live weights (and of the
     caller's ``W0``, which is not copied); a returned array that aliases them is copied.
     ``fast=False`` runs the simple path :func:`iterate_gd` (fresh arrays every step).
@@ -159,7 +160,7 @@ def run_gd(prob: Problem, W0: Sequence[np.ndarray], eta: float, steps: int,
     eta = check_step_size(eta)
     prob.check_weights(W0)
     init = [_readonly(np.asarray(W, dtype=np.float64)) for W in W0]
-    ws = kernels.BatchedGD(prob, init)
+    ws = kernels.BatchedGD(prob, init, checkpoint="auto")
     live = ws.Ws if ws.stack is None else [ws.stack]
     views = [_readonly(W) for W in ws.Ws]
     for t in range(steps + 1):

@@ -205,11 +205,11 @@ def test_run_gd_fast_path_protects_live_weights_and_stops(rng):
     assert fast.times == slow.times
 
 
-def _memory_ratio(steps: int, stride: int) -> tuple[float, float, int]:
+def _memory_ratio(steps: int, stride: int, n: int = 32) -> tuple[float, float, int]:
     """Peak memory allocated by run_gd (tracemalloc) over the bytes of weights plus data,
-    for L=100, m=256 (n=32 samples), residual model."""
+    for L=100, m=256 (n samples), residual model."""
     rng = np.random.default_rng(7)
-    L, m, n = 100, 256, 32
+    L, m = 100, 256
     prob = Problem(X=rng.standard_normal((m, n)) / np.sqrt(m),
                    Y=rng.standard_normal((m, n)) / np.sqrt(m), dims=(m,) * (L + 1), kind="residual")
     W0 = [rng.standard_normal((m, m)) * (0.2 / (m * np.sqrt(L))) for _ in range(L)]
@@ -241,9 +241,55 @@ def test_long_run_memory_full():
     assert ratio <= 2.0, (ratio, peak, base)
 
 
+@pytest.mark.slow
+def test_long_run_memory_as_many_samples_as_width():
+    """n = m = 256: the prefix products alone would match the weights; run_gd checkpoints."""
+    ratio, peak, base = _memory_ratio(6, 2, n=256)
+    print(f"peak {peak / 2**20:.1f} MiB, weights+data {base / 2**20:.1f} MiB, ratio {ratio:.3f}")
+    assert ratio <= 1.5, (ratio, peak, base)
+
+
 def test_batched_data_must_match_the_weights_batch(rng):
     prob, batch = make("plain", rng)
     with pytest.raises(ValueError):
         kernels.BatchedGD(prob, batch[0], X=rng.standard_normal((3, *prob.X.shape)))
     with pytest.raises(ValueError):
         kernels.BatchedGD(prob, stacked(batch), Y=rng.standard_normal((B + 1, *prob.Y.shape)))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("single", [True, False])
+def test_checkpointed_prefix_gives_the_same_bits(kind, single, rng):
+    prob, batch = make(kind, rng, L=7)
+    start = batch[0] if single else stacked(batch)
+    full = kernels.BatchedGD(prob, start)
+    full.step(0.01)
+    ref_grads = full.gradients()[1]
+    for s in (2, 3, 6, 7, 20):
+        ws = kernels.BatchedGD(prob, start, checkpoint=s)
+        ws.step(0.01)
+        for a, b in zip(ws.Ws, full.Ws, strict=True):
+            assert np.array_equal(a, b), s
+        for a, b in zip(ws.gradients()[1], ref_grads, strict=True):
+            assert np.array_equal(a, b), s
+        ws.sgd_step(0.01, np.array([1, 3]))
+    with pytest.raises(ValueError):
+        kernels.BatchedGD(prob, start, checkpoint=1)
+
+
+def test_auto_checkpoint_bounds_prefix_memory(rng):
+    L, m, n = 36, 64, 512
+    prob = Problem(X=rng.standard_normal((m, n)), Y=rng.standard_normal((m, n)),
+                   dims=(m,) * (L + 1), kind="residual")
+    Ws = np.zeros((L, m, m))
+    keep = kernels.BatchedGD(prob, Ws)
+    auto = kernels.BatchedGD(prob, Ws, checkpoint="auto")
+    assert keep.checkpoint is None and auto.checkpoint == 6
+    keep._buffers(n)
+    auto._buffers(n)
+    # all 35 prefix products versus 5 checkpoints + 5 slots
+    prefix = (L - 1) * m * n * 8
+    assert keep.nbytes() - auto.nbytes() == prefix - 10 * m * n * 8
+    small = kernels.BatchedGD(prob.with_data(prob.X[:, :8], prob.Y[:, :8]), Ws,
+                              checkpoint="auto")
+    assert small.checkpoint is None
