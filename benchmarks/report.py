@@ -19,6 +19,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 
 
 def fmt_t(s: float) -> str:
@@ -118,6 +119,11 @@ def plot(benches: list[dict], path: str) -> None:
             pts = sorted(next(iter(series.values())))
             ax.loglog([p[0] for p in pts], [p[2] / mm * 1e3 for p in pts], "k--", lw=1,
                       label="flops ÷ dense matmul rate")
+        xs = sorted({p[0] for pts in series.values() for p in pts})
+        if xs:
+            ax.set_xticks(xs)
+            ax.set_xticklabels([str(x) for x in xs])
+            ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_xlabel(label)
         ax.set_ylabel("time per GD step (ms)")
         ax.grid(True, which="both", alpha=0.3)
