@@ -3,6 +3,11 @@
 Weights may carry a leading batch axis (``W_i`` of shape ``(..., d_i, d_{i-1})``): numpy's
 broadcasting ``matmul`` then runs a batch of same-shaped instances in one call. The data
 ``X, Y`` are shared (2-d) or batched (3-d).
+
+The functions below allocate their results (simple, for one-off use). For many steps use
+:class:`BatchedGD`: a preallocated workspace that runs GD/SGD in place on a stack of
+instances (``step``, ``sgd_step``, ``forward``/``update``, ``gradients``, ``run``); it is
+what :func:`boundcheck.trajectory.run_gd` uses. Measurements: ``docs/performance.md``.
 """
 
 from __future__ import annotations
