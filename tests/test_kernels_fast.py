@@ -293,3 +293,15 @@ def test_auto_checkpoint_bounds_prefix_memory(rng):
     small = kernels.BatchedGD(prob.with_data(prob.X[:, :8], prob.Y[:, :8]), Ws,
                               checkpoint="auto")
     assert small.checkpoint is None
+
+
+def test_run_returns_the_loss_of_every_iterate(rng):
+    prob, batch = make("transformed", rng)
+    ws = kernels.BatchedGD(prob, stacked(batch))
+    losses = ws.run(0.01, 6)
+    assert losses.shape == (7, B)
+    for b in range(B):
+        Ws = batch[b]
+        for t in range(7):
+            assert losses[t, b] == pytest.approx(kernels.loss(prob, Ws), rel=1e-12)
+            Ws = kernels.gd_step(prob, Ws, 0.01)
