@@ -298,10 +298,11 @@ def test_auto_checkpoint_bounds_prefix_memory(rng):
 def test_run_returns_the_loss_of_every_iterate(rng):
     prob, batch = make("transformed", rng)
     ws = kernels.BatchedGD(prob, stacked(batch))
-    losses = ws.run(0.01, 6)
+    losses = ws.run(1e-3, 6)
     assert losses.shape == (7, B)
+    assert np.all(losses[-1] < losses[0])
     for b in range(B):
         Ws = batch[b]
         for t in range(7):
             assert losses[t, b] == pytest.approx(kernels.loss(prob, Ws), rel=1e-12)
-            Ws = kernels.gd_step(prob, Ws, 0.01)
+            Ws = kernels.gd_step(prob, Ws, 1e-3)
