@@ -143,9 +143,12 @@ def naive_gradients(prob: Problem, Ws: Sequence[np.ndarray]) -> list[np.ndarray]
 #
 # Implementation chosen by measurement (docs/performance.md): numpy's stacked ``matmul``
 # with ``out=`` for batches (one call runs all instances; einsum was 15x slower, a numba
-# loop kernel 1.8-3.5x slower), and direct BLAS ``dgemm`` on transposed (Fortran-ordered)
-# views for a single instance, which fuses ``W -= eta * grad`` into the product
-# (``beta = 1``) and saves numpy's per-call overhead (1.3x on L=100, m=32).
+# loop kernel 1.8-3.5x slower), and, for a single instance with small layers, direct BLAS
+# ``dgemm`` on transposed (Fortran-ordered) views, which fuses ``W -= eta * grad`` into
+# the product (``beta = 1``) and saves numpy's per-call overhead (1.3-1.8x on L=100,
+# m=32). From m*m*n > 2^18 (64^3) on, numpy's ``matmul`` was as fast single-threaded and
+# 1.15-1.5x faster with 2 BLAS threads, so large layers take the numpy path.
+_BLAS_MAX = 2**18
 
 def _batch_shape(Ws: Sequence[np.ndarray]) -> tuple[int, ...]:
     shapes = {tuple(np.shape(W)[:-2]) for W in Ws}
@@ -208,8 +211,10 @@ class BatchedGD:
                                  f"carry {self.batch_shape}")
         self.Y = np.ascontiguousarray(Y)
         self.Xin = np.ascontiguousarray(_input(prob, X))
-        # single instance with shared data: BLAS dgemm path (see the note above)
-        self.blas = self.batch_shape == () and self.Xin.ndim == 2 and _dgemm is not None
+        # single instance, shared data, small products: BLAS dgemm path (see the note above)
+        small = max(W.shape[-1] * W.shape[-2] for W in self.Ws) * self.n <= _BLAS_MAX
+        self.blas = (self.batch_shape == () and self.Xin.ndim == 2 and small
+                     and _dgemm is not None)
         if checkpoint == "auto":
             pref = 8 * int(np.prod(self.batch_shape)) * sum(prob.dims[1:-1]) * self.n
             wbytes = sum(W.nbytes for W in self.Ws)

@@ -63,11 +63,13 @@ def test_batched_gradients_match_references(kind, rng):
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_single_instance_blas_path_matches_references(kind, rng):
+@pytest.mark.parametrize("blas", [True, False])
+def test_single_instance_paths_match_references(kind, blas, rng):
     prob, batch = make(kind, rng)
     Ws = batch[0]
     ws = kernels.BatchedGD(prob, Ws)
-    assert ws.batch_shape == () and ws.blas
+    assert ws.batch_shape == () and ws.blas     # small layers: the dgemm path
+    ws.blas = blas
     val, G = ws.gradients()
     assert val == pytest.approx(kernels.loss(prob, Ws), rel=1e-12)
     for g, ref in zip(G, kernels.naive_gradients(prob, Ws), strict=True):
@@ -247,6 +249,17 @@ def test_long_run_memory_as_many_samples_as_width():
     ratio, peak, base = _memory_ratio(6, 2, n=256)
     print(f"peak {peak / 2**20:.1f} MiB, weights+data {base / 2**20:.1f} MiB, ratio {ratio:.3f}")
     assert ratio <= 1.5, (ratio, peak, base)
+
+
+def test_large_layers_take_the_numpy_path(rng):
+    m, n = 128, 32                      # m*m*n = 2^19 > 2^18
+    prob = Problem(X=rng.standard_normal((m, n)), Y=rng.standard_normal((m, n)), dims=(m,) * 3)
+    Ws = initialize("gaussian", rng, prob.dims, sigma=1 / np.sqrt(m))
+    ws = kernels.BatchedGD(prob, Ws)
+    assert not ws.blas
+    ws.step(1e-3)
+    for a, b in zip(ws.Ws, kernels.gd_step(prob, Ws, 1e-3), strict=True):
+        assert rel(a, b) <= 1e-12
 
 
 def test_batched_data_must_match_the_weights_batch(rng):
