@@ -67,7 +67,7 @@ def main() -> None:
         mm_med, mm_min = res.pop("A @ B (n=1024)")
         print(f"\n{case.name}: B={case.B} L={case.L} m={case.m} d={case.d} n={case.n}; "
               f"dense matmul {2 * 1024**3 / mm_med / 1e9:.1f} GFLOP/s (median), "
-              f"{2 * 1024**3 / mm_min / 1e9:.1f} (best)")
+              f"{2 * 1024**3 / mm_min / 1e9:.1f} (best)\n")
         print("| implementation | median | min | ÷ boundcheck (median) | ÷ boundcheck (min) "
               "| GFLOP/s (median) | % of matmul rate |")
         print("|---|---:|---:|---:|---:|---:|---:|")
