@@ -125,29 +125,79 @@ class Trajectory:
         return np.asarray(self.records[name])
 
 
+def _readonly(a: np.ndarray) -> np.ndarray:
+    v = a.view()
+    v.flags.writeable = False
+    return v
+
+
+def _detach(value: Any, live: Sequence[np.ndarray]) -> Any:
+    """Copy an observable's value if it aliases the live (in-place updated) weights."""
+    if isinstance(value, np.ndarray):
+        if any(np.may_share_memory(value, W) for W in live):
+            return value.copy()
+        return value
+    if isinstance(value, list | tuple):
+        return type(value)(_detach(v, live) for v in value)
+    if isinstance(value, dict):
+        return {k: _detach(v, live) for k, v in value.items()}
+    return value
+
+
 def run_gd(prob: Problem, W0: Sequence[np.ndarray], eta: float, steps: int,
            observables: dict[str, Observable] | None = None, stride: int = 1,
            stop: Callable[[State], str | None] | None = None,
-           progress: Callable[[int, int], None] | None = None) -> Trajectory:
+           progress: Callable[[int, int], None] | None = None,
+           fast: bool = True) -> Trajectory:
     """Run GD and keep only the observables, every ``stride`` steps (and the last step).
 
     ``stop(state)`` may return a reason to end the run early (e.g. a non-finite loss); the
     default stops when the loss becomes non-finite.
+
+    ``fast=True`` (default) steps in place with :class:`boundcheck.kernels.BatchedGD`: one
+    copy of the weights plus preallocated prefix/suffix buffers, the loss of every iterate
+    comes free with the forward pass, and nothing is allocated per step (prefix products
+    are checkpointed when they would outweigh half the weights). The states handed
+    to observables and ``stop`` then carry read-only views of the live weights (and of the
+    caller's ``W0``, which is not copied); a returned array that aliases them is copied.
+    ``fast=False`` runs the simple path :func:`iterate_gd` (fresh arrays every step).
     """
     observables = observables or {"loss": lambda s: s.loss}
     records: dict[str, list[Any]] = {k: [] for k in observables}
     times: list[int] = []
     reason = None
-    st = None
-    for st in iterate_gd(prob, W0, eta, steps):
-        if st.t % stride == 0 or st.t == steps:
-            times.append(st.t)
+    if not fast:
+        st = None
+        for st in iterate_gd(prob, W0, eta, steps):
+            if st.t % stride == 0 or st.t == steps:
+                times.append(st.t)
+                for k, fn in observables.items():
+                    records[k].append(fn(st))
+            reason = stop(st) if stop else (None if np.isfinite(st.loss) else "non-finite loss")
+            if progress and st.t % max(1, steps // 20) == 0:
+                progress(st.t, steps)
+            if reason:
+                break
+        assert st is not None
+        return Trajectory(times=times, records=records, final=st.Ws, stopped_early=reason)
+
+    eta = check_step_size(eta)
+    prob.check_weights(W0)
+    init = [_readonly(np.asarray(W, dtype=np.float64)) for W in W0]
+    ws = kernels.BatchedGD(prob, init, checkpoint="auto")
+    live = ws.Ws if ws.stack is None else [ws.stack]
+    views = [_readonly(W) for W in ws.Ws]
+    for t in range(steps + 1):
+        st = State(prob, t, views, init)
+        st._cache["loss"] = ws.forward()
+        if t % stride == 0 or t == steps:
+            times.append(t)
             for k, fn in observables.items():
-                records[k].append(fn(st))
+                records[k].append(_detach(fn(st), live))
         reason = stop(st) if stop else (None if np.isfinite(st.loss) else "non-finite loss")
-        if progress and st.t % max(1, steps // 20) == 0:
-            progress(st.t, steps)
-        if reason:
+        if progress and t % max(1, steps // 20) == 0:
+            progress(t, steps)
+        if reason or t == steps:
             break
-    assert st is not None
-    return Trajectory(times=times, records=records, final=st.Ws, stopped_early=reason)
+        ws.update(eta)
+    return Trajectory(times=times, records=records, final=list(ws.Ws), stopped_early=reason)
