@@ -258,3 +258,50 @@ def singular_extremes_gram(ops: Any, A: Any) -> tuple[arb, arb]:
     smax = lmax.nonnegative_part().sqrt()
     smin = lmin.nonnegative_part().sqrt()
     return smax, smin
+
+
+class CachedSpectra:
+    """Certified spectral quantities shared by the ball backends, cached per matrix object.
+
+    The host class provides ``asarray``, ``sigma_method`` and ``_spectrum_prec()`` (sets the
+    working precision before an enclosure is computed).
+    """
+
+    sigma_method: str
+
+    def _spectrum_prec(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _spectrum(self, kind: str, a: Any) -> tuple[arb, arb]:
+        cache = self.__dict__.setdefault("_spec_cache", {})
+        key = (kind, id(a))
+        hit = cache.get(key)
+        if hit is not None and hit[0] is a:
+            return hit[1]
+        self._spectrum_prec()
+        A = self.asarray(a)  # type: ignore[attr-defined]
+        if kind == "sv":
+            fn = singular_extremes_gram if self.sigma_method == "gram" else singular_extremes
+            val = fn(self, A)
+        else:
+            val = eig_extremes(self, A)
+        if len(cache) > 256:
+            cache.clear()
+        cache[key] = (a, val)
+        return val
+
+    def spec_norm(self, a: Any) -> arb:
+        return self._spectrum("sv", a)[0]
+
+    def sigma_max(self, a: Any) -> arb:
+        return self._spectrum("sv", a)[0]
+
+    def sigma_min(self, a: Any) -> arb:
+        """``sigma_{min(rows, cols)}`` as in the papers."""
+        return self._spectrum("sv", a)[1]
+
+    def eigvalsh_min(self, a: Any) -> arb:
+        return self._spectrum("eig", a)[0]
+
+    def eigvalsh_max(self, a: Any) -> arb:
+        return self._spectrum("eig", a)[1]

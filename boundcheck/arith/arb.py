@@ -24,7 +24,7 @@ from boundcheck.arith.rump import RMat, power
 from boundcheck.errors import InputError
 
 
-class ArbBackend:
+class ArbBackend(bc.CachedSpectra):
     name = "arb"
     certified = True
 
@@ -152,39 +152,8 @@ class ArbBackend:
             total += y * y
         return d, arb(bc.hi(total.nonnegative_part().sqrt()))
 
-    def _spectrum(self, kind: str, a: Any) -> tuple[arb, arb]:
-        key = (kind, id(a))
-        hit = self._spec_cache.get(key)
-        if hit is not None and hit[0] is a:
-            return hit[1]
+    def _spectrum_prec(self) -> None:
         self._p()
-        A = self.asarray(a)
-        if kind == "sv":
-            fn = bc.singular_extremes_gram if self.sigma_method == "gram" else \
-                bc.singular_extremes
-            val = fn(self, A)
-        else:
-            val = bc.eig_extremes(self, A)
-        if len(self._spec_cache) > 256:
-            self._spec_cache.clear()
-        self._spec_cache[key] = (a, val)
-        return val
-
-    def spec_norm(self, a: Any) -> arb:
-        return self._spectrum("sv", a)[0]
-
-    def sigma_max(self, a: Any) -> arb:
-        return self._spectrum("sv", a)[0]
-
-    def sigma_min(self, a: Any) -> arb:
-        """``sigma_{min(rows, cols)}`` as in the papers."""
-        return self._spectrum("sv", a)[1]
-
-    def eigvalsh_min(self, a: Any) -> arb:
-        return self._spectrum("eig", a)[0]
-
-    def eigvalsh_max(self, a: Any) -> arb:
-        return self._spectrum("eig", a)[1]
 
     # ------------------------------------------------------------------ extras
     def trace(self, a: Any) -> arb:

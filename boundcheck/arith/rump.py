@@ -171,7 +171,7 @@ def _check_finite(a: np.ndarray) -> np.ndarray:
     return a
 
 
-class RumpBackend:
+class RumpBackend(bc.CachedSpectra):
     """Certified float64 midpoint-radius backend (see module docstring)."""
 
     name = "rump"
@@ -358,39 +358,8 @@ class RumpBackend:
             _up(T)
         return d, upper_fro(T)
 
-    def _spectrum(self, kind: str, a: Any) -> tuple[arb, arb]:
-        key = (kind, id(a))
-        hit = self._spec_cache.get(key)
-        if hit is not None and hit[0] is a:
-            return hit[1]
+    def _spectrum_prec(self) -> None:
         bc.set_prec(max(self.scalar_prec, 53))
-        A = self.asarray(a)
-        if kind == "sv":
-            fn = bc.singular_extremes_gram if self.sigma_method == "gram" else \
-                bc.singular_extremes
-            val = fn(self, A)
-        else:
-            val = bc.eig_extremes(self, A)
-        if len(self._spec_cache) > 256:
-            self._spec_cache.clear()
-        self._spec_cache[key] = (a, val)
-        return val
-
-    def spec_norm(self, a: Any) -> arb:
-        return self._spectrum("sv", a)[0]
-
-    def sigma_max(self, a: Any) -> arb:
-        return self._spectrum("sv", a)[0]
-
-    def sigma_min(self, a: Any) -> arb:
-        """``sigma_{min(rows, cols)}`` as in the papers."""
-        return self._spectrum("sv", a)[1]
-
-    def eigvalsh_min(self, a: Any) -> arb:
-        return self._spectrum("eig", a)[0]
-
-    def eigvalsh_max(self, a: Any) -> arb:
-        return self._spectrum("eig", a)[1]
 
     # ------------------------------------------------------------------ extras
     def trace(self, a: Any) -> arb:
