@@ -71,8 +71,7 @@ def heatmap_panels(path: Path, panels: Sequence[dict[str, Any]], xlabel: str, yl
     nrows = int(np.ceil(len(panels) / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.4 * ncols, 3.8 * nrows), squeeze=False,
                              layout="constrained")
-    cmap = plt.get_cmap("inferno").copy()
-    cmap.set_bad("#9e9e9e")
+    cmap = plt.get_cmap("inferno").with_extremes(bad="#9e9e9e")
     im = None
     for ax, pnl in zip(axes.flat, panels, strict=False):
         vals = np.ma.masked_invalid(np.asarray(pnl["values"], dtype=float))
