@@ -19,6 +19,7 @@ import numpy as np
 
 from boundcheck import serialize
 from boundcheck.arith import get_backend
+from boundcheck.errors import InputError
 from boundcheck.result import (
     Deterministic,
     Instance,
@@ -99,6 +100,36 @@ def instance_rng(key: str, seed: int, index: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([seed, index, stable_hash(key)]))
 
 
+def _checking_backend(result: Result, be: Any) -> tuple[Any, str | None]:
+    """The backend that may check ``result``, and a note when it is not ``be``.
+
+    Only deterministic results written wholly in the backend vocabulary
+    (``Result.certifiable``) can be certified; under a certified backend the others run in
+    float64 and the report says so.
+    """
+    if not be.certified or (isinstance(result.check, Deterministic) and result.certifiable):
+        return be, None
+    note = None
+    if isinstance(result.check, Deterministic):
+        note = (f"{result.key} is not certifiable (it computes outside the backend "
+                f"vocabulary); evaluated in float64 instead of {be.name}")
+    return get_backend("float64"), note
+
+
+def _deterministic_verdict(c: dict[str, int], certified: bool) -> Verdict:
+    """Counts of a deterministic check -> verdict; undecided hypotheses are inconclusive,
+    not vacuous, when no instance was decided to meet them."""
+    if c.get("errors"):
+        return Verdict.ERROR
+    if c.get("refuted"):
+        return Verdict.REFUTED
+    if not c.get("hypotheses_held"):
+        return Verdict.INCONCLUSIVE if c.get("hypotheses_undecided") else Verdict.VACUOUS
+    if c.get("inconclusive"):
+        return Verdict.INCONCLUSIVE
+    return Verdict.HOLDS if certified else Verdict.HOLDS_NUMERICALLY
+
+
 def run_result(result: Result, instances: int | None = None, seed: int = 0,
                backend: str = "float64", profile: str = "quick",
                overrides: Params | None = None, progress: Progress | None = None,
@@ -107,15 +138,7 @@ def run_result(result: Result, instances: int | None = None, seed: int = 0,
     """Check one result and return its report; never raises for a failing check."""
     params = result.resolve_params(profile, overrides)
     n = instances if instances is not None else int(params.get("instances", result.instances))
-    be = get_backend(backend, **(backend_options or {}))
-    note = None
-    if be.certified and not (isinstance(result.check, Deterministic) and result.certifiable):
-        # Only deterministic results written wholly in the backend vocabulary can be
-        # certified; the others run in float64 and the report says so.
-        if isinstance(result.check, Deterministic):
-            note = (f"{result.key} is not certifiable (it computes outside the backend "
-                    f"vocabulary); evaluated in float64 instead of {be.name}")
-        be = get_backend("float64")
+    be, note = _checking_backend(result, get_backend(backend, **(backend_options or {})))
     rep = Report(id=result.id, key=result.key, variant=result.variant, erratum=result.erratum,
                  check_type=result.check_type, verdict=Verdict.ERROR, backend=be.name,
                  certified=bool(be.certified), params=dict(overrides or {}))
@@ -266,16 +289,7 @@ def _run_deterministic(result: Result, chk: Deterministic, params: Params, n: in
             progress(k + 1, n, result.key)
     rep.counts = c
     rep.details["arithmetic"] = used  # which arithmetic/precision decided each instance
-    if c["errors"]:
-        rep.verdict = Verdict.ERROR
-    elif c["refuted"]:
-        rep.verdict = Verdict.REFUTED
-    elif c["hypotheses_held"] == 0:
-        rep.verdict = Verdict.VACUOUS
-    elif c["inconclusive"]:
-        rep.verdict = Verdict.INCONCLUSIVE
-    else:
-        rep.verdict = Verdict.HOLDS if be.certified else Verdict.HOLDS_NUMERICALLY
+    rep.verdict = _deterministic_verdict(c, bool(be.certified))
 
 
 def _run_statistical(result: Result, chk: Statistical, params: Params, n: int, seed: int,
@@ -385,32 +399,25 @@ def recheck(path: str | Path, backend: str | None = None, profile: str = "quick"
 
     data = serialize.load(path)
     if data.get("format") != "boundcheck-counterexample/1":
-        from boundcheck.errors import InputError
         raise InputError(f"{path} is not a boundcheck counterexample file")
     result = get(data["key"])
     chk = result.check
     if not isinstance(chk, Deterministic):
-        from boundcheck.errors import InputError
         raise InputError(f"{data['key']} is not a deterministic result")
-    be = get_backend(backend or data["backend"], **(backend_options or {}))
-    if be.certified and not result.certifiable:
-        be = get_backend("float64")
+    be, note = _checking_backend(result, get_backend(backend or data["backend"],
+                                                     **(backend_options or {})))
     params = result.resolve_params(profile, data["overrides"])
     rep = Report(id=result.id, key=result.key, variant=result.variant, erratum=result.erratum,
                  check_type=result.check_type, verdict=Verdict.ERROR, backend=be.name,
                  certified=bool(be.certified), params=data["overrides"], seeds=[data["seed"]])
     h, hyp, concl, by = evaluate_escalating(chk, data["instance"], [be], params)
     rep.details["arithmetic"] = {arithmetic_label(by): 1}
-    rep.messages = [o.message() for o in hyp + concl]
+    rep.messages = ([note] if note else []) + [o.message() for o in hyp + concl]
     _tightest(concl, rep.tightness, data["seed"])
     status = combine(concl) if h is True else None
-    rep.counts = dict(tried=1, hypotheses_held=int(h is True), refuted=int(status is False))
-    if h is False:
-        rep.verdict = Verdict.VACUOUS
-    elif h is None or status is None:
-        rep.verdict = Verdict.INCONCLUSIVE
-    elif status is False:
-        rep.verdict = Verdict.REFUTED
-    else:
-        rep.verdict = Verdict.HOLDS if be.certified else Verdict.HOLDS_NUMERICALLY
+    rep.counts = dict(tried=1, hypotheses_held=int(h is True),
+                      hypotheses_failed=int(h is False), hypotheses_undecided=int(h is None),
+                      refuted=int(status is False),
+                      inconclusive=int(h is True and status is None))
+    rep.verdict = _deterministic_verdict(rep.counts, bool(be.certified))
     return rep
