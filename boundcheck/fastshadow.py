@@ -317,10 +317,6 @@ def shadow_gd_fast(prob: Problem, W0: Sequence[np.ndarray], eta: float, steps: i
     a2x2 = _up(np.float64(aa * aa * x_norm * x_norm) * (1 + 4 * _U))
     ax = _up(np.float64(aa * x_norm) * (1 + 2 * _U))
     coded = _flops(dims, n) <= CODEGEN_MAX_FLOPS  # straight-line Python for small widths
-    runner = _code_runner(dims, n) if coded else None
-    shapes = [(dims[k + 1], dims[k]) for k in range(L)]
-    offs = np.cumsum([0] + [r * c for r, c in shapes])
-    Xf, Yf = tuple(float(v) for v in X.ravel()), tuple(float(v) for v in Y.ravel())
     # underflow term: constant factors (X, Y, scalars) and the per-layer (dims+1) factors
     D = max(dims) + 1
     f_const = 1.0
@@ -343,23 +339,8 @@ def shadow_gd_fast(prob: Problem, W0: Sequence[np.ndarray], eta: float, steps: i
     max_def = 0.0
     max_lip = 1.0
     log_prod = 0.0
-    t0 = 0
-    state = Ws
-    while True:
-        B = min(chunk, steps - t0)
-        # ---- sequential float64 iterates for states t0 .. t0 + B
-        if coded:
-            flat = tuple(float(v) for w in state for v in np.asarray(w).ravel())
-            arr = np.array(runner(flat, Xf, Yf, a, a * c, eta, B), dtype=np.float64)
-            S = [np.ascontiguousarray(arr[:, offs[k]:offs[k + 1]]).reshape(-1, *shapes[k])
-                 for k in range(L)]
-        else:
-            seq = [state]
-            W = state
-            for _ in range(B):
-                W = gd_step_code(W, X, Y, a, c, eta)
-                seq.append(W)
-            S = [np.stack([s[i] for s in seq]) for i in range(L)]
+    for t0, S in iterate_chunks(prob, Ws, eta, steps, chunk):
+        B = S[0].shape[0] - 1  # states t0 .. t0 + B of this chunk
         finite = np.all([np.all(np.isfinite(M), axis=(1, 2)) for M in S], axis=0)
         if not finite.all():
             bad = int(np.argmin(finite))
@@ -471,8 +452,6 @@ def shadow_gd_fast(prob: Problem, W0: Sequence[np.ndarray], eta: float, steps: i
         if nvalid < B + 1 or "non-finite" in stopped or t0 + B >= steps:
             break
         e0 = float(e_states[-1])
-        state = [M[-1] for M in S]
-        t0 += B
     b = np.concatenate(bounds)[: horizon + 1]
     its = [np.concatenate(k)[: horizon + 1] for k in kept] if keep_iterates else None
     return FastShadow(steps=steps, horizon=horizon, stopped=stopped,
