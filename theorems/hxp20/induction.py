@@ -378,9 +378,8 @@ def _claim4_3_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition
             tol = 4 * (t + 2) * slack * ops.mid(ops.fro_norm(st.V0[i]))
             conds += [
                 Condition("||W_i(t+1)-W_i(0)||_F <= sum_{s<=t} (eta ||grad_i(s)||_F + "
-                          "||defect_i(s)||_F) (tie allowance)", dist, "<=",
-                          sums[i] + defects[i] + S(ops, tol),
-                          context=f"{ctx}, allowance {tol:.1e}"),
+                          "||defect_i(s)||_F) (tie)", dist, "<=", sums[i] + defects[i],
+                          context=f"{ctx}, float64 allowance {tol:.1e}", float_tol=tol),
                 Condition(f"sum_s eta||grad_i(s)||_F <= {p['grad_const']:g} eta sqrt(B/d_y)"
                           "||X|| sum_s (1 - eta gamma/2)^s (eq. (14) + A(s))", sums[i], "<=",
                           unit * geo, context=ctx),
