@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from boundcheck import kernels
-from boundcheck.init import haar_isometry
-from boundcheck.problem import Problem
+from boundcheck.model import kernels
+from boundcheck.model.init import haar_isometry
+from boundcheck.model.problem import Problem
 
 ETA = 1e-4
 # (step, current weights as numpy arrays)

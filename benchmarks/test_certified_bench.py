@@ -5,7 +5,8 @@ Side by side, in one run (``python -m pytest benchmarks/test_certified_bench.py
 --benchmark-only --benchmark-group-by=group``):
 
 * ``plain-float64``   -- kernels.gd_step + two losses, not certified (the baseline);
-* ``fast-certified``  -- :func:`boundcheck.fastcert.fast_one_step` (float64 + a priori bounds);
+* ``fast-certified``  -- :func:`boundcheck.certify.fastcert.fast_one_step`
+  (float64 + a priori bounds);
 * ``rump-vocab``      -- the same check through the backend vocabulary on ``rump`` balls;
 * ``arb-128``         -- the vocabulary on Arb balls at 128 bits;
 * ``mpmath-128``      -- the vocabulary on mpmath at 128 bits (not certified; reference).
@@ -25,11 +26,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from boundcheck import kernels, network  # noqa: E402
 from boundcheck.arith import get_backend  # noqa: E402
-from boundcheck.fastcert import fast_one_step  # noqa: E402
-from boundcheck.init import initialize  # noqa: E402
-from boundcheck.problem import Problem  # noqa: E402
+from boundcheck.certify.fastcert import fast_one_step  # noqa: E402
+from boundcheck.model import kernels, network  # noqa: E402
+from boundcheck.model.init import initialize  # noqa: E402
+from boundcheck.model.problem import Problem  # noqa: E402
 
 ETA = 1e-3
 

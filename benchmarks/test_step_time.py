@@ -3,11 +3,11 @@
 Run all cases in ONE session so that the ratios hold on a noisy machine::
 
     python -m pytest benchmarks/ --benchmark-only --benchmark-json=bench.json
-    python benchmarks/report.py bench.json        # tables + docs/figures/step_time.png
+    python benchmarks/tools/report.py bench.json        # tables + docs/figures/step_time.png
 
 PyTorch cases need the optional extra (``pip install ".[bench-torch]"``) and skip
 without it. Every implementation is first checked to take the same step as
-``boundcheck.kernels.gd_step`` (relative 1e-10) before it is timed.
+``boundcheck.model.kernels.gd_step`` (relative 1e-10) before it is timed.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from bench_models import (
     torch_one_at_a_time,
 )
 
-from boundcheck import kernels
+from boundcheck.model import kernels
 
 TORCH_REASON = "PyTorch not installed: pip install '.[bench-torch]' (torch==2.13.0)"
 

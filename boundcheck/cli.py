@@ -13,11 +13,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from boundcheck import registry
+from boundcheck.check import registry
+from boundcheck.check.harness import Report, recheck, run_result
 from boundcheck.errors import BoundcheckError
-from boundcheck.harness import Report, recheck, run_result
-from boundcheck.plots import margin_chart
-from boundcheck.report import markdown, summary_line, table, write_json
+from boundcheck.output.plots import margin_chart
+from boundcheck.output.report import markdown, summary_line, table, write_json
 
 
 class _Progress:
@@ -164,8 +164,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     results = [r for name in args.ids for r in registry.lookup(name)]
     reports = _check(results, args, args.profile, Path(args.counterexamples))
     if args.shrink:
-        from boundcheck.search import shrink
-        from boundcheck.verdict import Verdict
+        from boundcheck.check.search import shrink
+        from boundcheck.check.verdict import Verdict
 
         for r, rep in zip(results, reports, strict=True):
             if rep.verdict is Verdict.REFUTED and rep.check_type == "deterministic":
@@ -230,7 +230,7 @@ def cmd_recheck(args: argparse.Namespace) -> int:
 
 
 def cmd_figure(args: argparse.Namespace) -> int:
-    from boundcheck import figures
+    from boundcheck.output import figures
 
     t0 = time.monotonic()
     size = "quick" if args.quick else "full" if args.full else "medium"

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from flint import arb, ctx
 
-from boundcheck.fastshadow import fro_lo, fro_up, shadow_gd_fast, spec_up
-from boundcheck.harness import run_result
-from boundcheck.problem import Problem
-from boundcheck.registry import get
-from boundcheck.verdict import Verdict
+from boundcheck.certify.fastshadow import fro_lo, fro_up, shadow_gd_fast, spec_up
+from boundcheck.check.harness import run_result
+from boundcheck.check.registry import get
+from boundcheck.check.verdict import Verdict
+from boundcheck.model.problem import Problem
 from theorems.acgh19._cert import sigma_min_upper
 from theorems.acgh19._main_common import eta_thm1
 
@@ -114,7 +114,7 @@ def test_shadowing_bound_contains_exact_trajectory(dims, steps, eta, coded, monk
     """Scalar N = 2 over 200 steps and small matrix runs, iterates from the generated
     straight-line code and from numpy: every exact iterate (Arb, 400 bits) lies within the
     bound, every exact loss inside its enclosure."""
-    import boundcheck.fastshadow as fs
+    import boundcheck.certify.fastshadow as fs
 
     if not coded:
         monkeypatch.setattr(fs, "CODEGEN_MAX_FLOPS", -1)
@@ -202,7 +202,7 @@ def test_norm_bounds_enclose_mpmath_values():
 def test_cross_check_detects_a_too_small_defect(monkeypatch):
     """The exact-trajectory cross-check is discriminating: with the rounding constant
     gamma_N / (1 - gamma_N) divided by 1000, the bound misses the exact iterate."""
-    import boundcheck.fastshadow as fs
+    import boundcheck.certify.fastshadow as fs
 
     real = fs.gamma_ratio
     monkeypatch.setattr(fs, "gamma_ratio", lambda k: real(k) * 1e-3)
@@ -228,7 +228,7 @@ def test_cross_check_detects_a_too_small_defect(monkeypatch):
 def test_thm1_ball_counterexample_files_recheck(tmp_path):
     """The certified refutation of the broken horizon (T_factor 0.2) is reproducible from
     the stored instance alone."""
-    from boundcheck.harness import recheck
+    from boundcheck.check.harness import recheck
 
     r = get("acgh19.thm1")
     rep = run_result(r, backend="ball", overrides=r.broken, instances=3,

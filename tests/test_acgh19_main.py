@@ -1,5 +1,5 @@
 """Extra tests for acgh19 main line (theorems/acgh19/main.py, lemmas.py) and
-boundcheck.balanced."""
+boundcheck.model.balanced."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from boundcheck import balanced
 from boundcheck.arith.base import Backend
 from boundcheck.arith.float64 import Float64Backend
-from boundcheck.harness import evaluate_instance, recheck, run_result
-from boundcheck.init import init_names, initialize
-from boundcheck.registry import get
-from boundcheck.verdict import Verdict, combine, evaluate
+from boundcheck.check.harness import evaluate_instance, recheck, run_result
+from boundcheck.check.registry import get
+from boundcheck.check.verdict import Verdict, combine, evaluate
+from boundcheck.model import balanced
+from boundcheck.model.init import init_names, initialize
 from theorems.acgh19._main_common import (
     eta_thm1,
     layer_grads,
@@ -95,7 +95,7 @@ class StrictOps:
 
 
 def test_lemma1_condition_uses_only_backend_vocabulary():
-    from boundcheck.problem import Problem
+    from boundcheck.model.problem import Problem
 
     rng = np.random.default_rng(11)
     ops = StrictOps()

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from flint import fmpq
 
-from boundcheck.harness import recheck, run_result
-from boundcheck.registry import get
-from boundcheck.verdict import Verdict
+from boundcheck.check.harness import recheck, run_result
+from boundcheck.check.registry import get
+from boundcheck.check.verdict import Verdict
 from theorems.acgh19._exact import Field, ordered_ratio, ratio, reduce_root
 from theorems.acgh19.failures import (
     _claim4_instance,
@@ -116,7 +116,7 @@ def test_lem17_counterexample_file_cli(tmp_path):
 
 def test_claim4_conclusion_holds_where_lem17_fails():
     from boundcheck.arith import get_backend
-    from boundcheck.harness import evaluate_instance
+    from boundcheck.check.harness import evaluate_instance
 
     r = get("acgh19.claim4")
     be = get_backend("float64")

@@ -18,14 +18,11 @@ import numpy as np
 import pytest
 from flint import arb
 
-from boundcheck import kernels, network
 from boundcheck.arith import _ballcore as bc
 from boundcheck.arith import get_backend
 from boundcheck.arith.rump import RMat
-from boundcheck.fastcert import fast_one_step
-from boundcheck.harness import recheck, run_result
-from boundcheck.init import dyadic_orthogonal, initialize
-from boundcheck.oracle import (
+from boundcheck.certify.fastcert import fast_one_step
+from boundcheck.certify.oracle import (
     exact_gradients,
     exact_step,
     exact_trajectory,
@@ -34,11 +31,14 @@ from boundcheck.oracle import (
     qmat,
     sq_dist,
 )
-from boundcheck.problem import Problem
-from boundcheck.registry import get
-from boundcheck.result import Deterministic, Result, Source
-from boundcheck.shadowing import certified_step, shadow_gd
-from boundcheck.verdict import Condition, Verdict
+from boundcheck.certify.shadowing import certified_step, shadow_gd
+from boundcheck.check.harness import recheck, run_result
+from boundcheck.check.registry import get
+from boundcheck.check.result import Deterministic, Result, Source
+from boundcheck.check.verdict import Condition, Verdict
+from boundcheck.model import kernels, network
+from boundcheck.model.init import dyadic_orthogonal, initialize
+from boundcheck.model.problem import Problem
 
 RUMP = get_backend("rump")
 ARB = get_backend("arb")
@@ -345,7 +345,7 @@ def test_cli_ball_prec(tmp_path):
 
 
 def test_check_trajectory_property_B_certified_then_numerical():
-    from boundcheck.shadowing import check_trajectory
+    from boundcheck.certify.shadowing import check_trajectory
     from theorems.hxp20.claim4_4 import property_B
 
     prob, W0 = _deep_problem(L=6, m=16, d=2, n=4, seed=5)

@@ -31,8 +31,8 @@ def test_check_writes_json(tmp_path, capsys):
 
 
 def test_counterexample_file_rechecks(tmp_path):
-    from boundcheck.harness import recheck, run_result
-    from boundcheck.registry import get
+    from boundcheck.check.harness import recheck, run_result
+    from boundcheck.check.registry import get
 
     r = get("hxp20.claim4_4")
     rep = run_result(r, overrides=r.broken, counterexample_dir=tmp_path)
@@ -42,8 +42,8 @@ def test_counterexample_file_rechecks(tmp_path):
 
 
 def test_shrink_finds_smallest_failing_size(tmp_path):
-    from boundcheck.registry import get
-    from boundcheck.search import shrink
+    from boundcheck.check.registry import get
+    from boundcheck.check.search import shrink
 
     r = get("hxp20.claim4_4")
     found = shrink(r, overrides=r.broken, counterexample_dir=tmp_path)

@@ -8,11 +8,11 @@ import math
 import numpy as np
 import pytest
 
-from boundcheck import kernels, network
 from boundcheck.arith import get_backend
-from boundcheck.harness import recheck, run_result
-from boundcheck.problem import Problem
-from boundcheck.registry import get
+from boundcheck.check.harness import recheck, run_result
+from boundcheck.check.registry import get
+from boundcheck.model import kernels, network
+from boundcheck.model.problem import Problem
 from theorems.dh19 import induction as ind
 
 F64 = get_backend("float64")

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from scipy import stats as sst
 
-from boundcheck.harness import run_result
-from boundcheck.registry import get
-from boundcheck.result import Result, Source, Statistical
+from boundcheck.check.harness import run_result
+from boundcheck.check.registry import get
+from boundcheck.check.result import Result, Source, Statistical
 from theorems.dh19 import init_props as ip
 from theorems.dh19.setup import data_with_kappa, dh_alpha, dh_problem
 

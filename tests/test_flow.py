@@ -1,9 +1,9 @@
 import numpy as np
 
-from boundcheck import kernels
-from boundcheck.flow import run_flow
-from boundcheck.problem import Problem
-from boundcheck.trajectory import run_gd
+from boundcheck.model import kernels
+from boundcheck.model.flow import run_flow
+from boundcheck.model.problem import Problem
+from boundcheck.model.trajectory import run_gd
 
 
 def test_flow_matches_small_step_gd_and_preserves_balancedness(rng):

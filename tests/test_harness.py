@@ -1,8 +1,8 @@
 """Verdict bookkeeping of the harness: vacuous vs inconclusive vs holds."""
 
-from boundcheck.harness import run_result
-from boundcheck.result import Deterministic, Result, Source
-from boundcheck.verdict import Condition, Verdict
+from boundcheck.check.harness import run_result
+from boundcheck.check.result import Deterministic, Result, Source
+from boundcheck.check.verdict import Condition, Verdict
 
 
 def _toy(hyp_value: float, certifiable: bool = False) -> Result:

@@ -8,11 +8,11 @@ import math
 import numpy as np
 import pytest
 
-from boundcheck import kernels
-from boundcheck.figures import curve_panels, heatmap_panels
-from boundcheck.harness import run_result
-from boundcheck.problem import Problem
-from boundcheck.registry import get
+from boundcheck.check.harness import run_result
+from boundcheck.check.registry import get
+from boundcheck.model import kernels
+from boundcheck.model.problem import Problem
+from boundcheck.output.figures import curve_panels, heatmap_panels
 from theorems.hxp20._gauss_common import (
     BAND_HI,
     BAND_LO,
@@ -91,7 +91,7 @@ def test_binom_tail_exact():
 
 
 def test_scalar_escape_kernel_matches_generic_kernels(rng):
-    """The width-1 cumprod kernel against boundcheck.kernels GD, step by step."""
+    """The width-1 cumprod kernel against boundcheck.model.kernels GD, step by step."""
     L, B, cap = 6, 5, 300
     w0 = rng.standard_normal((B, L)) * 0.6
     y = np.where(rng.random(B) < 0.5, -1.0, 1.0)
@@ -184,7 +184,7 @@ def test_full_profiles(key):
 
 @pytest.mark.slow
 def test_draw_quick_figures(tmp_path):
-    from boundcheck.figures import draw
+    from boundcheck.output.figures import draw
 
     paths = draw("hxp20.fig1", tmp_path, size="quick") + draw("hxp20.fig2", tmp_path,
                                                                 size="quick")

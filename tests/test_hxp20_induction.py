@@ -8,12 +8,12 @@ import math
 import numpy as np
 import pytest
 
-from boundcheck import kernels, network
 from boundcheck.arith import get_backend
-from boundcheck.harness import run_result
-from boundcheck.init import initialize
-from boundcheck.problem import Problem
-from boundcheck.registry import lookup
+from boundcheck.check.harness import run_result
+from boundcheck.check.registry import lookup
+from boundcheck.model import kernels, network
+from boundcheck.model.init import initialize
+from boundcheck.model.problem import Problem
 from theorems.hxp20.appendix_a import OneStep, data_matrix, perturb, v_problem, vec
 
 F64 = get_backend("float64")
@@ -145,8 +145,8 @@ def test_full_profile(rid):
 def test_counterexamples_of_broken_variants_recheck(tmp_path, rid):
     """Instances (one-step, per-step and whole-trajectory) serialize exactly: a broken
     variant's counterexample re-checks as refuted from its file alone."""
-    from boundcheck.harness import recheck
-    from boundcheck.verdict import Verdict
+    from boundcheck.check.harness import recheck
+    from boundcheck.check.verdict import Verdict
 
     res = lookup(rid)[0]
     rep = run_result(res, profile="quick", overrides=res.broken, counterexample_dir=tmp_path)
@@ -157,7 +157,7 @@ def test_counterexamples_of_broken_variants_recheck(tmp_path, rid):
 
 def test_two_layer_losses_match_kernels(rng):
     """The einsum L = 2 path of hxp20.thm4_1[EC-L2] is GD on the V-parametrized network."""
-    from boundcheck.init import haar_isometry
+    from boundcheck.model.init import haar_isometry
     from theorems.hxp20.induction import two_layer_losses
 
     m, d_x, d_y, n = 12, 3, 2, 3

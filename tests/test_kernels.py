@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from boundcheck import kernels, network
 from boundcheck.arith import get_backend
-from boundcheck.init import initialize
-from boundcheck.problem import Problem
+from boundcheck.model import kernels, network
+from boundcheck.model.init import initialize
+from boundcheck.model.problem import Problem
 
 
 def make_problem(kind: str, rng: np.random.Generator, L: int = 4):

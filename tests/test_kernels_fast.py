@@ -6,11 +6,11 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from boundcheck import kernels, network
 from boundcheck.arith import get_backend
-from boundcheck.init import initialize
-from boundcheck.problem import Problem
-from boundcheck.trajectory import iterate_gd, product_singular_extremes, run_gd
+from boundcheck.model import kernels, network
+from boundcheck.model.init import initialize
+from boundcheck.model.problem import Problem
+from boundcheck.model.trajectory import iterate_gd, product_singular_extremes, run_gd
 
 KINDS = ["plain", "residual", "transformed"]
 B = 4

@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 
 from boundcheck.errors import InputError
-from boundcheck.init import initialize
-from boundcheck.problem import Problem, check_step_size, require_full_column_rank
-from boundcheck.trajectory import run_gd
+from boundcheck.model.init import initialize
+from boundcheck.model.problem import Problem, check_step_size, require_full_column_rank
+from boundcheck.model.trajectory import run_gd
 
 
 def test_mismatched_sample_counts():

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from boundcheck.harness import CONFIRMS_ERRATUM, run_result
-from boundcheck.registry import all_results
-from boundcheck.result import Scaling, Symbolic
-from boundcheck.verdict import PASSING, Verdict
+from boundcheck.check.harness import CONFIRMS_ERRATUM, run_result
+from boundcheck.check.registry import all_results
+from boundcheck.check.result import Scaling, Symbolic
+from boundcheck.check.verdict import PASSING, Verdict
 
 RESULTS = all_results()
 KEYS = [r.key for r in RESULTS]

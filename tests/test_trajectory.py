@@ -1,8 +1,8 @@
 import numpy as np
 
-from boundcheck.init import initialize
-from boundcheck.problem import Problem
-from boundcheck.trajectory import iterate_gd, run_gd
+from boundcheck.model.init import initialize
+from boundcheck.model.problem import Problem
+from boundcheck.model.trajectory import iterate_gd, run_gd
 
 
 def test_run_gd_streams_observables_at_stride(rng):

@@ -2,7 +2,7 @@
 
 Matrices and scalars are backend objects: results obtain them with ``asarray`` /
 ``scalar`` from float64 (or exact) inputs, combine them only through these methods and
-the scalar operators ``+ - * /``, and hand scalars to :class:`boundcheck.verdict.Condition`.
+the scalar operators ``+ - * /``, and hand scalars to :class:`boundcheck.check.verdict.Condition`.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Arora, Cohen, Golowich & Hu, ICLR 2019. Thm. 1 and Lemma 1 speak about the EXACT GD
 trajectory ``W(t+1) = W(t) - eta grad L^N(W(t))`` from the stored start (float64 inputs
-taken as exact). :func:`boundcheck.fastshadow.shadow_gd_fast` bounds the distance ``e_t`` of
+taken as exact). :func:`boundcheck.certify.fastshadow.shadow_gd_fast` bounds the distance ``e_t`` of
 the exact iterate to the computed one for every ``t`` up to its certified horizon; every
 statement below is then decided on enclosures that contain the exact value:
 
@@ -30,10 +30,9 @@ from typing import Any
 
 import numpy as np
 
-from boundcheck import network
 from boundcheck.arith import _ballcore as bc
 from boundcheck.arith.rump import gamma_ratio
-from boundcheck.fastshadow import (
+from boundcheck.certify.fastshadow import (
     FastShadow,
     _dn,
     _up,
@@ -42,9 +41,10 @@ from boundcheck.fastshadow import (
     iterate_chunks,
     shadow_gd_fast,
 )
-from boundcheck.problem import Problem
-from boundcheck.result import Instance, Params
-from boundcheck.verdict import Condition
+from boundcheck.check.result import Instance, Params
+from boundcheck.check.verdict import Condition
+from boundcheck.model import network
+from boundcheck.model.problem import Problem
 
 _U = bc.U
 #: a step is resolved when its decrement enclosure is narrower than this times the
@@ -213,7 +213,8 @@ def lem1_certified(inst: Instance, ops: Any, p: Params, descent_condition: Any
     The guaranteed descent is evaluated with ``ops`` on the state ball; the actual decrement
     ``l(t) - l(t+1)`` is the intersection of its ``ops`` enclosure (loss of the ball minus
     loss of the GD step of the ball) with the correlated enclosure of
-    :func:`boundcheck.fastshadow._decrements` (both contain the exact value; the second stays
+    :func:`boundcheck.certify.fastshadow._decrements`
+    (both contain the exact value; the second stays
     narrow when the decrement is far below the ball's loss spread)."""
     Phi = np.asarray(inst["Phi"], dtype=np.float64)
     W0 = [np.asarray(W, dtype=np.float64) for W in inst["W0"]]

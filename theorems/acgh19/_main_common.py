@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from boundcheck import balanced
-from boundcheck.result import Instance, Params
-from boundcheck.verdict import Condition
+from boundcheck.check.result import Instance, Params
+from boundcheck.check.verdict import Condition
+from boundcheck.model import balanced
 
 PAPER = "acgh19"
 _EPS = float(np.finfo(float).eps)

@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 from flint import fmpq, fmpq_mat
 
-from boundcheck.registry import register
-from boundcheck.result import Deterministic, Instance, Params, Result, Source
-from boundcheck.verdict import Condition
+from boundcheck.check.registry import register
+from boundcheck.check.result import Deterministic, Instance, Params, Result, Source
+from boundcheck.check.verdict import Condition
 from theorems.acgh19._exact import QA, Field, fmt, ordered_ratio, q_str, ratio, to_q
 
 PAPER = "acgh19"

@@ -15,12 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from boundcheck import balanced
-from boundcheck.init import haar_isometry
-from boundcheck.problem import Problem
-from boundcheck.registry import register
-from boundcheck.result import Deterministic, Instance, Params, Result, Source
-from boundcheck.verdict import Condition
+from boundcheck.check.registry import register
+from boundcheck.check.result import Deterministic, Instance, Params, Result, Source
+from boundcheck.check.verdict import Condition
+from boundcheck.model import balanced
+from boundcheck.model.init import haar_isometry
+from boundcheck.model.problem import Problem
 from theorems.acgh19._main_common import (
     PAPER,
     delta_thm1,

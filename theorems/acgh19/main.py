@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from boundcheck import balanced, network
-from boundcheck.init import dyadic_orthogonal, exact_isometry
-from boundcheck.problem import Problem
-from boundcheck.registry import register
-from boundcheck.result import Deterministic, Instance, Params, Result, Source, Symbolic
-from boundcheck.verdict import Condition
+from boundcheck.check.registry import register
+from boundcheck.check.result import Deterministic, Instance, Params, Result, Source, Symbolic
+from boundcheck.check.verdict import Condition
+from boundcheck.model import balanced, network
+from boundcheck.model.init import dyadic_orthogonal, exact_isometry
+from boundcheck.model.problem import Problem
 from theorems.acgh19._cert import (
     lem1_certified,
     matrix_horizon,
@@ -744,7 +744,7 @@ _PROC1 = Result(
     params={"power_last": 1, "insertion": "none"}, broken={"power_last": 2}, instances=14,
     notes="Exact: U, V exactly isometric dyadic matrices and Sigma = diag(q^N) with dyadic q, "
           "so every entry and product is exact in float64 and both properties are decided with "
-          "tolerance 0. The engine's general split is boundcheck.balanced.balanced_factors. "
+          "tolerance 0. The engine's general split is boundcheck.model.balanced.balanced_factors. "
           "App. E's orthogonal insertion is product-preserving only when read as W_j <- O_j W_j, "
           "W_{j+1} <- W_{j+1} O_j^T (second reading); that reading is what the engine implements "
           "and def1 checks.",

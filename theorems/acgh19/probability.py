@@ -22,9 +22,17 @@ import numpy as np
 import sympy as sp
 from scipy.special import betaincinv, gammainc, gammaincc, ndtr
 
-from boundcheck.registry import register
-from boundcheck.result import Deterministic, Instance, Params, Result, Source, Statistical, Symbolic
-from boundcheck.verdict import Condition
+from boundcheck.check.registry import register
+from boundcheck.check.result import (
+    Deterministic,
+    Instance,
+    Params,
+    Result,
+    Source,
+    Statistical,
+    Symbolic,
+)
+from boundcheck.check.verdict import Condition
 from theorems.acgh19._exact import ordered_ratio
 
 PAPER = "acgh19"

@@ -38,11 +38,8 @@ from typing import Any
 
 import numpy as np
 
-from boundcheck import kernels, network
-from boundcheck.init import dyadic_orthogonal, initialize
-from boundcheck.problem import Problem
-from boundcheck.registry import register
-from boundcheck.result import (
+from boundcheck.check.registry import register
+from boundcheck.check.result import (
     Deterministic,
     Instance,
     Params,
@@ -51,7 +48,10 @@ from boundcheck.result import (
     Statistical,
     Symbolic,
 )
-from boundcheck.verdict import Condition, combine, evaluate
+from boundcheck.check.verdict import Condition, combine, evaluate
+from boundcheck.model import kernels, network
+from boundcheck.model.init import dyadic_orthogonal, initialize
+from boundcheck.model.problem import Problem
 
 PAPER = "dh19"
 
@@ -619,7 +619,7 @@ def rich_problem(rng: np.random.Generator, p: Params) -> dict[str, Any]:
     prob = v_problem(X, Phi @ X, m, L)
     eta = eta_max(X, L, d) * float(rng.choice(p["eta_fracs"])) * (1 - 1e-9)
     # B = l(0), the tightest admissible B (+1e-12: the hypotheses recompute l(0) through
-    # boundcheck.network, which may round differently from the kernels by an ulp).
+    # boundcheck.model.network, which may round differently from the kernels by an ulp).
     return {"prob": prob, "V0": V0, "B": loss_np(prob, V0) * (1 + 1e-12), "eta": eta,
             "mode": "rich",
             **{k: st[k] for k in ("L", "m", "d", "r", "kappa")}}

@@ -30,8 +30,8 @@ from scipy import optimize
 from scipy import stats as sst
 from scipy.special import gammaln
 
-from boundcheck.registry import register
-from boundcheck.result import (
+from boundcheck.check.registry import register
+from boundcheck.check.result import (
     Deterministic,
     Instance,
     Params,
@@ -42,8 +42,8 @@ from boundcheck.result import (
     Statistical,
     Symbolic,
 )
-from boundcheck.stats import exponential_fit
-from boundcheck.verdict import Condition
+from boundcheck.check.stats import exponential_fit
+from boundcheck.check.verdict import Condition
 
 from . import PAPER
 from .setup import data_with_kappa, dh_init, nonzero_entries

@@ -21,11 +21,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from boundcheck import kernels, network
-from boundcheck.init import haar_isometry, initialize
-from boundcheck.problem import Problem
-from boundcheck.registry import register
-from boundcheck.result import (
+from boundcheck.check.registry import register
+from boundcheck.check.result import (
     Deterministic,
     Instance,
     Params,
@@ -35,7 +32,10 @@ from boundcheck.result import (
     Source,
     Symbolic,
 )
-from boundcheck.verdict import Condition
+from boundcheck.check.verdict import Condition
+from boundcheck.model import kernels, network
+from boundcheck.model.init import haar_isometry, initialize
+from boundcheck.model.problem import Problem
 
 from . import PAPER
 

@@ -2,7 +2,7 @@
 
 Du & Hu, ICML 2019 (arXiv 1901.08572v3). Catalog: ``shared/catalog/dh19.md``. All runs use
 the V-parametrization of :mod:`theorems.dh19.induction` (``V_i = W_i/sqrt(m)``, step
-``eta/m``, ``alpha = sqrt(m/d_y)``), batched over seeds with :mod:`boundcheck.kernels`.
+``eta/m``, ``alpha = sqrt(m/d_y)``), batched over seeds with :mod:`boundcheck.model.kernels`.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from boundcheck import kernels
-from boundcheck.registry import register
-from boundcheck.result import Params, Result, Scaling, ScalingOutcome, Source
-from boundcheck.stats import clopper_pearson, power_law_fit
-from boundcheck.verdict import Condition
+from boundcheck.check.registry import register
+from boundcheck.check.result import Params, Result, Scaling, ScalingOutcome, Source
+from boundcheck.check.stats import clopper_pearson, power_law_fit
+from boundcheck.check.verdict import Condition
+from boundcheck.model import kernels
 from theorems.dh19.induction import (
     B_explicit,
     data_floats,

@@ -2,7 +2,7 @@
 Linear Networks", ICLR 2020 (hxp20). Catalog: ``shared/catalog/hxp20.md``; seed
 ``shared/seeds/000_120d657a8ef7b6ed.txt``.
 
-Every submodule registers its results on import (see :func:`boundcheck.registry.load_papers`).
+Every submodule registers its results on import (see :func:`boundcheck.check.registry.load_papers`).
 """
 
 PAPER = "hxp20"

@@ -32,12 +32,12 @@ from typing import Any
 
 import numpy as np
 
-from boundcheck import kernels, network
-from boundcheck.init import initialize
-from boundcheck.problem import Problem
-from boundcheck.registry import register
-from boundcheck.result import Deterministic, Instance, Params, Result, Source
-from boundcheck.verdict import Condition
+from boundcheck.check.registry import register
+from boundcheck.check.result import Deterministic, Instance, Params, Result, Source
+from boundcheck.check.verdict import Condition
+from boundcheck.model import kernels, network
+from boundcheck.model.init import initialize
+from boundcheck.model.problem import Problem
 from theorems.hxp20.claim4_4 import property_B, sub_products
 
 PAPER = "hxp20"
@@ -533,7 +533,7 @@ register(
         # of P (eta lambda_max(P) up to ~2), and the contraction fails.
         broken={"eta_cap_factor": 4.0},
         notes="Tested as a one-step predicate at arbitrary weights (not only along GD): "
-              "one GD step through boundcheck.network on the ops backend."),
+              "one GD step through boundcheck.model.network on the ops backend."),
 )
 
 

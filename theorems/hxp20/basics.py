@@ -10,12 +10,12 @@ from typing import Any
 
 import numpy as np
 
-from boundcheck import kernels
-from boundcheck.init import initialize
-from boundcheck.problem import Problem
-from boundcheck.registry import register
-from boundcheck.result import Deterministic, Instance, Params, Result, Source
-from boundcheck.verdict import Condition
+from boundcheck.check.registry import register
+from boundcheck.check.result import Deterministic, Instance, Params, Result, Source
+from boundcheck.check.verdict import Condition
+from boundcheck.model import kernels
+from boundcheck.model.init import initialize
+from boundcheck.model.problem import Problem
 
 PAPER = "hxp20"
 

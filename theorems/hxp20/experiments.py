@@ -26,20 +26,20 @@ from typing import Any
 
 import numpy as np
 
-from boundcheck import kernels
-from boundcheck.figures import (
+from boundcheck.check.registry import register
+from boundcheck.check.result import Params, Result, Scaling, ScalingOutcome, Source
+from boundcheck.check.stats import power_law_fit
+from boundcheck.check.verdict import Condition
+from boundcheck.model import kernels
+from boundcheck.model.init import haar_isometry
+from boundcheck.model.problem import Problem
+from boundcheck.output.figures import (
     curve_panels,
     heatmap_panels,
     register_figure,
     write_csv,
     write_json,
 )
-from boundcheck.init import haar_isometry
-from boundcheck.problem import Problem
-from boundcheck.registry import register
-from boundcheck.result import Params, Result, Scaling, ScalingOutcome, Source
-from boundcheck.stats import power_law_fit
-from boundcheck.verdict import Condition
 
 PAPER = "hxp20"
 FLOOR = 1e-28  # relative loss at which float64 GD stops improving (catalog numerics tips)

@@ -20,11 +20,8 @@ import numpy as np
 import sympy as sp
 from scipy import stats as st
 
-from boundcheck import kernels
-from boundcheck.init import initialize
-from boundcheck.problem import Problem
-from boundcheck.registry import register
-from boundcheck.result import (
+from boundcheck.check.registry import register
+from boundcheck.check.result import (
     Deterministic,
     Instance,
     Params,
@@ -35,8 +32,11 @@ from boundcheck.result import (
     Statistical,
     Symbolic,
 )
-from boundcheck.stats import clopper_pearson, exponential_fit, power_law_fit
-from boundcheck.verdict import Condition
+from boundcheck.check.stats import clopper_pearson, exponential_fit, power_law_fit
+from boundcheck.check.verdict import Condition
+from boundcheck.model import kernels
+from boundcheck.model.init import initialize
+from boundcheck.model.problem import Problem
 from theorems.hxp20._gauss_common import (
     BAND_HI,
     BAND_LO,

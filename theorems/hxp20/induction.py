@@ -3,7 +3,7 @@
 Hu, Xiao & Pennington, ICLR 2020 (catalog ``shared/catalog/hxp20.md``: hxp20.thm4_1, eq5,
 rem4_1, propA, propB, propC, claim4_3, thm4_1_ind).
 
-Trajectories are float64 (``boundcheck.trajectory.iterate_gd``) in the V-parametrization
+Trajectories are float64 (``boundcheck.model.trajectory.iterate_gd``) in the V-parametrization
 ``V_i = W_i/sqrt(m)`` (see :mod:`theorems.hxp20.appendix_a`): GD on ``W`` with step ``eta``
 is GD on ``V`` with step ``eta/m``. Every *state-wise* condition (losses, distances from
 init, singular values of sub-products, one GD step) is computed with the backend ``ops``
@@ -21,10 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from boundcheck import kernels, network
-from boundcheck.init import haar_isometry, initialize
-from boundcheck.registry import register
-from boundcheck.result import (
+from boundcheck.check.registry import register
+from boundcheck.check.result import (
     Deterministic,
     Instance,
     Params,
@@ -34,9 +32,11 @@ from boundcheck.result import (
     Source,
     Statistical,
 )
-from boundcheck.stats import power_law_fit
-from boundcheck.trajectory import iterate_gd
-from boundcheck.verdict import Condition
+from boundcheck.check.stats import power_law_fit
+from boundcheck.check.verdict import Condition
+from boundcheck.model import kernels, network
+from boundcheck.model.init import haar_isometry, initialize
+from boundcheck.model.trajectory import iterate_gd
 from theorems.hxp20.appendix_a import (
     S,
     data_matrix,
@@ -693,7 +693,7 @@ def two_layer_losses(X: np.ndarray, Y: np.ndarray, V1: np.ndarray, V2: np.ndarra
     """Losses ``l(0..steps)`` of GD on the V-parametrized L = 2 network
     ``U = sqrt(m/d_y) V2 V1 X`` (``V1``: m x d_x, ``V2``: d_y x m), with every product over
     the width written as an ``einsum`` so very wide layers (m ~ 1e5) stay cheap; tests
-    check it against :mod:`boundcheck.kernels`."""
+    check it against :mod:`boundcheck.model.kernels`."""
     m, d_y = V1.shape[0], V2.shape[0]
     alpha = math.sqrt(m / d_y)
     out = np.empty(steps + 1)

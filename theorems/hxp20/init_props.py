@@ -15,9 +15,8 @@ from typing import Any
 import numpy as np
 from scipy import stats as sst
 
-from boundcheck.init import haar_isometry, initialize
-from boundcheck.registry import register
-from boundcheck.result import (
+from boundcheck.check.registry import register
+from boundcheck.check.result import (
     Deterministic,
     Instance,
     Params,
@@ -27,7 +26,8 @@ from boundcheck.result import (
     Source,
     Statistical,
 )
-from boundcheck.verdict import Condition
+from boundcheck.check.verdict import Condition
+from boundcheck.model.init import haar_isometry, initialize
 
 from . import PAPER
 from .claim4_4 import sub_products
@@ -170,7 +170,7 @@ register(Result(
     params=dict(_EQ8_PARAMS),
     broken={"shift": 1e-6},
     instances=12,
-    notes="Deterministic part (8) on exactly orthogonal dyadic layers (boundcheck.init."
+    notes="Deterministic part (8) on exactly orthogonal dyadic layers (boundcheck.model.init."
           "exact_isometry), so a certified backend can decide the equality exactly. The "
           "probabilistic part (9) is hxp20.eq9; the Haar-sampled part (8) is hxp20.eq8.",
     certifiable=True,

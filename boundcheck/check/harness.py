@@ -17,10 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from boundcheck import serialize
 from boundcheck.arith import get_backend
-from boundcheck.errors import InputError
-from boundcheck.result import (
+from boundcheck.check.result import (
     Deterministic,
     Instance,
     Params,
@@ -29,8 +27,10 @@ from boundcheck.result import (
     Statistical,
     Symbolic,
 )
-from boundcheck.stats import clopper_pearson
-from boundcheck.verdict import PASSING, Outcome, Verdict, combine, evaluate
+from boundcheck.check.stats import clopper_pearson
+from boundcheck.check.verdict import PASSING, Outcome, Verdict, combine, evaluate
+from boundcheck.errors import InputError
+from boundcheck.model import serialize
 
 Progress = Callable[[int, int, str], None]
 
@@ -395,7 +395,7 @@ def save_counterexample(path: str | Path, result: Result, inst: Instance, seed: 
 def recheck(path: str | Path, backend: str | None = None, profile: str = "quick",
             backend_options: dict | None = None) -> Report:
     """Re-evaluate a stored counterexample from the file alone."""
-    from boundcheck.registry import get
+    from boundcheck.check.registry import get
 
     data = serialize.load(path)
     if data.get("format") != "boundcheck-counterexample/1":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from boundcheck.harness import Report
+from boundcheck.check.harness import Report
 
 _COLORS = {"holds": "#1b7837", "holds-numerically": "#5aae61", "consistent": "#a6dba0",
            "refuted": "#c51b7d", "inconsistent": "#e9a3c9", "vacuous": "#999999",

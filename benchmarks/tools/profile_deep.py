@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 from scipy.linalg.blas import dgemm
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench_models import DEEP, make  # noqa: E402
 
-from boundcheck import kernels  # noqa: E402
+from boundcheck.model import kernels  # noqa: E402
 
 
 def main(rounds: int = 40) -> None:

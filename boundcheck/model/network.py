@@ -1,7 +1,7 @@
 """The model, its loss and gradients written once against the backend vocabulary.
 
 These run on any backend (float64, certified balls, mpmath). The fast float64 path is
-:mod:`boundcheck.kernels`; tests keep the two in agreement. Layers are 1-indexed in the
+:mod:`boundcheck.model.kernels`; tests keep the two in agreement. Layers are 1-indexed in the
 docstrings (``W_1..W_L``) and 0-indexed in the lists.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from boundcheck.problem import Problem
+from boundcheck.model.problem import Problem
 
 
 def factors(ops: Any, prob: Problem, Ws: Sequence[Any]) -> list[Any]:

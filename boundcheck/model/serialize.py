@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from boundcheck.problem import Problem
+from boundcheck.model.problem import Problem
 
 
 def encode(obj: Any) -> Any:

@@ -36,7 +36,7 @@ import numpy as np
 from boundcheck.arith import _ballcore as bc
 from boundcheck.arith.rump import RMat, _finish, gamma, gamma_ratio
 from boundcheck.errors import InputError
-from boundcheck.problem import Problem
+from boundcheck.model.problem import Problem
 
 _INF = np.inf
 

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from boundcheck.errors import InputError
-from boundcheck.init import exact_isometry, haar_isometry, register_init
+from boundcheck.model.init import exact_isometry, haar_isometry, register_init
 
 
 def end_to_end(Ws: Sequence[np.ndarray]) -> np.ndarray:

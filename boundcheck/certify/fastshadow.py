@@ -1,6 +1,6 @@
 """Shadowing of long GD runs in plain float64 with a priori rounding bounds (no Arb per step).
 
-The same inequality as :mod:`boundcheck.shadowing` (read it first),
+The same inequality as :mod:`boundcheck.certify.shadowing` (read it first),
 
     e_{t+1} <= Lip_t(e_t) e_t + rho_t,   e_0 = 0,   e_t >= ||W_t - What_t||_F,
 
@@ -12,10 +12,10 @@ bounded in float64, vectorized over time, so that horizons of 1e5-1e6 steps cost
 * the iterates are computed by ONE fixed expression (:func:`gd_step_code`; for small widths
   the same expression unrolled on Python floats, :func:`_code_runner`), so the defect
   ``|What_{t+1} - Phi(What_t)|`` is bounded entrywise by the running-error lemma of
-  :mod:`boundcheck.fastcert`: ``gamma_N/(1 - gamma_N) (A + B) + B`` with ``A`` the same
+  :mod:`boundcheck.certify.fastcert`: ``gamma_N/(1 - gamma_N) (A + B) + B`` with ``A`` the same
   expression evaluated on absolute values (batched over t), ``N = 2 sum_j d_j + n + 8`` and
   ``B`` the underflow term; ``rho_t`` is an upward-rounded Frobenius norm of it;
-* ``Lip_t`` is the Gauss-Newton bound of :func:`boundcheck.shadowing.lipschitz_bound`,
+* ``Lip_t`` is the Gauss-Newton bound of :func:`boundcheck.certify.shadowing.lipschitz_bound`,
   ``max(1, eta c J^2 - 1) + eta c (||r(What_t)|| + J e) K``, evaluated at an a priori cap
   ``e = e_max`` (it is increasing in ``e``) with layer norms
   ``a_k = min(||W_k||_F, sqrt(||W_k||_1 ||W_k||_inf)) + e_max >= ||W_k||_2 + e`` and
@@ -48,7 +48,7 @@ import numpy as np
 from boundcheck.arith import _ballcore as bc
 from boundcheck.arith.rump import RMat, RumpBackend, gamma, gamma_ratio, inflation
 from boundcheck.errors import InputError
-from boundcheck.problem import Problem, check_step_size
+from boundcheck.model.problem import Problem, check_step_size
 
 _INF = np.inf
 #: steps with at most this many flops run as generated straight-line Python (else numpy)
@@ -97,7 +97,7 @@ def spec_up(M: np.ndarray) -> np.ndarray:
 
 def _jk(norms: Sequence[np.ndarray], e: float | np.ndarray, a2x2: float, ax: float,
         infl: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Upper bounds ``(J^2, J, K)`` of :func:`boundcheck.shadowing.lipschitz_bound` over the
+    """Upper bounds ``(J^2, J, K)`` of :func:`boundcheck.certify.shadowing.lipschitz_bound` over the
     balls of radius ``e`` (vectorized; ``norms`` are upper bounds of ``||What_k||_2``)."""
     L = len(norms)
     an = [_up(v + e) for v in norms]
@@ -129,7 +129,8 @@ def _jk(norms: Sequence[np.ndarray], e: float | np.ndarray, a2x2: float, ax: flo
 # ----------------------------------------------------------------------------- the iterates
 def gd_step_code(Ws: Sequence[np.ndarray], X: np.ndarray, Y: np.ndarray, alpha: float,
                  c: float, eta: float) -> list[np.ndarray]:
-    """THE float64 expression of one GD step (``boundcheck.fastcert._terms``'s structure)."""
+    """THE float64 expression of one GD step (the structure of
+    ``boundcheck.certify.fastcert._terms``)."""
     P = [X]
     for W in Ws:
         P.append(W @ P[-1])

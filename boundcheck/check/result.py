@@ -1,10 +1,10 @@
 """Results as data: id, source, statement, check type, parameters and variants.
 
 A paper module builds :class:`Result` objects and passes them to
-:func:`boundcheck.registry.register`. The check is one of four kinds:
+:func:`boundcheck.check.registry.register`. The check is one of four kinds:
 
 * :class:`Deterministic` -- ``sample`` an instance, evaluate ``hypotheses`` and, when they
-  hold, ``conclusions`` (lists of :class:`~boundcheck.verdict.Condition`).
+  hold, ``conclusions`` (lists of :class:`~boundcheck.check.verdict.Condition`).
 * :class:`Statistical` -- ``trial`` returns whether the event held (None: hypotheses not
   met); failures are compared with the allowed probability ``delta`` via Clopper-Pearson.
 * :class:`Scaling` -- ``run`` sweeps sizes and returns conditions on fitted exponents or
@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from boundcheck.verdict import Condition
+from boundcheck.check.verdict import Condition
 
 Params = dict[str, Any]
 Instance = dict[str, Any]

@@ -14,9 +14,9 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from boundcheck.harness import Report, run_result
-from boundcheck.result import Deterministic, Params, Result
-from boundcheck.verdict import Verdict
+from boundcheck.check.harness import Report, run_result
+from boundcheck.check.result import Deterministic, Params, Result
+from boundcheck.check.verdict import Verdict
 
 
 @dataclass

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from boundcheck import kernels
-from boundcheck.problem import Problem, check_step_size
+from boundcheck.model import kernels
+from boundcheck.model.problem import Problem, check_step_size
 
 Observable = Callable[["State"], Any]
 
@@ -51,8 +51,8 @@ class State:
 
     def P_matrix(self) -> np.ndarray:
         """hxp20/dh19 eq. (7) at this state (float64)."""
-        from boundcheck import network
         from boundcheck.arith import get_backend
+        from boundcheck.model import network
 
         if "P" not in self._cache:
             self._cache["P"] = network.P_matrix(get_backend("float64"), self.prob, self.Ws)
@@ -64,8 +64,8 @@ class State:
 
     def E_term(self, eta: float) -> np.ndarray:
         """The high-order term E(t) of the product update with step ``eta``."""
-        from boundcheck import network
         from boundcheck.arith import get_backend
+        from boundcheck.model import network
 
         return network.E_term(get_backend("float64"), self.prob, self.Ws, eta)
 
@@ -154,7 +154,7 @@ def run_gd(prob: Problem, W0: Sequence[np.ndarray], eta: float, steps: int,
     ``stop(state)`` may return a reason to end the run early (e.g. a non-finite loss); the
     default stops when the loss becomes non-finite.
 
-    ``fast=True`` (default) steps in place with :class:`boundcheck.kernels.BatchedGD`: one
+    ``fast=True`` (default) steps in place with :class:`boundcheck.model.kernels.BatchedGD`: one
     copy of the weights plus preallocated prefix/suffix buffers, the loss of every iterate
     comes free with the forward pass, and nothing is allocated per step (prefix products
     are checkpointed when they would outweigh half the weights). The states handed

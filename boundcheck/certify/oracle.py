@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from flint import arb, arb_mat, fmpq, fmpq_mat
 
-from boundcheck.problem import Problem
+from boundcheck.model.problem import Problem
 
 
 def q(x: float | int | Fraction) -> fmpq:

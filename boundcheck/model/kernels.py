@@ -7,7 +7,7 @@ broadcasting ``matmul`` then runs a batch of same-shaped instances in one call. 
 The functions below allocate their results (simple, for one-off use). For many steps use
 :class:`BatchedGD`: a preallocated workspace that runs GD/SGD in place on a stack of
 instances (``step``, ``sgd_step``, ``forward``/``update``, ``gradients``, ``run``); it is
-what :func:`boundcheck.trajectory.run_gd` uses. Measurements: ``docs/performance.md``.
+what :func:`boundcheck.model.trajectory.run_gd` uses. Measurements: ``docs/performance.md``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ except ImportError:  # pragma: no cover
     _dgemm = None
 
 from boundcheck.errors import InputError
-from boundcheck.problem import Problem
+from boundcheck.model.problem import Problem
 
 
 def _T(a: np.ndarray) -> np.ndarray:

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from boundcheck import kernels
-from boundcheck.problem import Problem
+from boundcheck.model import kernels
+from boundcheck.model.problem import Problem
 
 
 def _pack(Ws: Sequence[np.ndarray]) -> np.ndarray:

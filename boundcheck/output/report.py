@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from boundcheck.harness import Report
+from boundcheck.check.harness import Report
 
 
 def _fmt(x: Any, digits: int = 3) -> str:

@@ -39,8 +39,9 @@ certified enclosures and rounded upward, so ``bounds[t]`` is a rigorous upper bo
 are possible. A state-wise check at step ``t`` is certified for the EXACT trajectory by
 evaluating it on :meth:`ShadowingReport.state_ball` (entrywise radius ``e_t``).
 
-For horizons of 1e4-1e6 steps, :func:`boundcheck.fastshadow.shadow_gd_fast` evaluates the same
-inequality in plain float64 with a priori rounding bounds, vectorized over t (no Arb per step).
+For horizons of 1e4-1e6 steps, :func:`boundcheck.certify.fastshadow.shadow_gd_fast` evaluates
+the same inequality in plain float64 with a priori rounding bounds, vectorized over t
+(no Arb per step).
 """
 
 from __future__ import annotations
@@ -54,11 +55,11 @@ from typing import Any
 import numpy as np
 from flint import arb
 
-from boundcheck import kernels
 from boundcheck.arith import _ballcore as bc
 from boundcheck.arith.rump import RMat, RumpBackend
 from boundcheck.errors import InputError
-from boundcheck.problem import Problem, check_step_size
+from boundcheck.model import kernels
+from boundcheck.model.problem import Problem, check_step_size
 
 
 @dataclass
@@ -174,7 +175,7 @@ def shadow_gd(prob: Problem, W0: Sequence[np.ndarray], eta: float, steps: int,
     """Run (or take) a float64 GD trajectory and certify it by shadowing.
 
     ``computed`` (optional) is the trajectory ``What_0..What_steps`` to certify; by default
-    it is produced by :func:`boundcheck.kernels.gd_step`. The exact trajectory starts at
+    it is produced by :func:`boundcheck.model.kernels.gd_step`. The exact trajectory starts at
     ``What_0`` (float64 values taken as exact reals). The one-step defects are enclosed in
     Arb at ``defect_prec`` bits (the float64 midpoint-radius path's entrywise radii grow like
     ``prod ||abs(W_k)||`` through a deep product -- ~1e-8 at L=10, m=16 -- while Arb's stay
@@ -255,7 +256,7 @@ def shadow_gd(prob: Problem, W0: Sequence[np.ndarray], eta: float, steps: int,
 class TrajectoryCheck:
     """State-wise conditions along a shadowed run: certified up to the horizon."""
 
-    verdict: Any  # boundcheck.verdict.Verdict
+    verdict: Any  # boundcheck.check.verdict.Verdict
     horizon: int
     checked: list[tuple[int, bool | None, bool]]  # (t, status, certified)
     messages: list[str]
@@ -275,7 +276,7 @@ def check_trajectory(prob: Problem, W0: Sequence[np.ndarray], eta: float, steps:
     ``inconclusive`` when a certified state stays undecided.
     """
     from boundcheck.arith import get_backend
-    from boundcheck.verdict import Verdict, combine, evaluate
+    from boundcheck.check.verdict import Verdict, combine, evaluate
 
     rep = shadow_gd(prob, W0, eta, steps, e_max=e_max, keep_iterates=True)
     cert, f64 = get_backend("rump"), get_backend("float64")
@@ -313,7 +314,7 @@ def check_trajectory(prob: Problem, W0: Sequence[np.ndarray], eta: float, steps:
 def _demo_problem(L: int, m: int, d: int, n: int, seed: int
                   ) -> tuple[Problem, list[np.ndarray]]:
     """hxp20 setting in V units: orthogonal init, realizable target ``Y = W* X``."""
-    from boundcheck.init import initialize
+    from boundcheck.model.init import initialize
 
     rng = np.random.default_rng(seed)
     dims = (d,) + (m,) * (L - 1) + (d,)
@@ -324,11 +325,11 @@ def _demo_problem(L: int, m: int, d: int, n: int, seed: int
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m boundcheck.shadowing --L 10 --m 16 --steps 1000``: certify a GD run."""
+    """``python -m boundcheck.certify.shadowing --L 10 --m 16 --steps 1000``: certify a GD run."""
     import argparse
     import json
 
-    ap = argparse.ArgumentParser(prog="python -m boundcheck.shadowing",
+    ap = argparse.ArgumentParser(prog="python -m boundcheck.certify.shadowing",
                                  description="certify a float64 GD run by shadowing")
     ap.add_argument("--L", type=int, default=10)
     ap.add_argument("--m", type=int, default=16)

@@ -30,7 +30,7 @@ def register_figure(fig_id: str) -> Callable[[FigureMaker], FigureMaker]:
 
 
 def figure_ids() -> list[str]:
-    from boundcheck.registry import load_papers
+    from boundcheck.check.registry import load_papers
 
     load_papers()
     return sorted(_FIGURES)
@@ -127,7 +127,7 @@ def curve_panels(path: Path, panels: Sequence[dict[str, Any]], xlabel: str, ylab
 
 
 def write_json(path: Path, data: Any) -> Path:
-    from boundcheck.harness import _jsonable
+    from boundcheck.check.harness import _jsonable
 
     path.write_text(json.dumps(_jsonable(data), indent=1))
     return path
