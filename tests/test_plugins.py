@@ -88,3 +88,13 @@ def test_without_plugins_the_registry_says_what_to_do(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                          text=True, timeout=60)
     assert "InputError" in out.stdout and "pip install" in out.stdout
+
+
+def test_a_stale_plugin_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    dist = tmp_path / "gone_paper-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: gone-paper\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text("[boundcheck.papers]\ngone = gone_paper_module\n")
+    out = _run(tmp_path, "list", "--paper", "hxp20")
+    assert out.returncode == 0, out.stderr
+    assert "gone_paper_module" in out.stderr and "skipped" in out.stderr

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import sys
 from importlib.metadata import entry_points
 
 from boundcheck.check.result import Result
@@ -61,6 +62,14 @@ def load_papers() -> None:
     for paper in sorted(modules):
         try:
             _import_tree(modules[paper])
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not modules[paper].startswith(exc.name):
+                raise InputError(
+                    f"paper plugin {paper!r} ({modules[paper]}) failed to import: {exc}"
+                ) from exc
+            # a stale entry point (its package is gone): say so and audit the rest
+            print(f"boundcheck: warning: paper plugin {paper!r} names {modules[paper]!r}, "
+                  "which is not installed; skipped", file=sys.stderr)
         except ImportError as exc:
             raise InputError(
                 f"paper plugin {paper!r} ({modules[paper]}) failed to import: {exc}"
