@@ -76,6 +76,9 @@ def _parser() -> argparse.ArgumentParser:
                     help="override a result parameter, e.g. --set 'L_choices=[10]' (repeatable)")
     ck.add_argument("--shrink", action="store_true",
                     help="for a refuted result, search the smallest instance size that fails")
+    ck.add_argument("--threshold", dest="thresholds", action="store_true",
+                    help="measure the detection threshold: the smallest tightening of the "
+                         "result's constant that the check refutes")
     common(ck)
 
     au = sub.add_parser("audit", help="check every registered result; write a report")
@@ -83,6 +86,8 @@ def _parser() -> argparse.ArgumentParser:
     au.add_argument("--quick", action="store_true", help="quick profile (minutes)")
     au.add_argument("--out", default="audit-out", metavar="DIR")
     au.add_argument("--instances", type=int, default=None)
+    au.add_argument("--no-thresholds", dest="thresholds", action="store_false",
+                    help="skip the detection thresholds (measured by default)")
     common(au)
 
     rc = sub.add_parser("recheck", help="re-check a stored counterexample file")
@@ -139,11 +144,30 @@ def _check(results: Sequence, args: argparse.Namespace, profile: str, cx_dir: Pa
         rep = run_result(r, instances=args.instances, seed=args.seed, backend=args.backend,
                          profile=profile, progress=prog, counterexample_dir=cx_dir,
                          backend_options=_backend_options(args), overrides=overrides or None)
+        if getattr(args, "thresholds", False):
+            _add_threshold(r, rep, args, profile)
         reports.append(rep)
         print(summary_line(rep), flush=True)
         if on_report:
             on_report(reports)
     return reports
+
+
+def _add_threshold(result, rep: Report, args: argparse.Namespace, profile: str) -> None:
+    """Measure the detection threshold of a passing deterministic result with a constant."""
+    from boundcheck.check.sensitivity import detection_threshold
+
+    if rep.check_type != "deterministic" or result.erratum or not rep.as_expected:
+        return
+    if getattr(args, "sets", None):
+        return  # thresholds are measured at the printed parameters only
+    th = detection_threshold(result, seed=args.seed, profile=profile,
+                             instances=args.instances)
+    if th is not None:
+        rep.details["detection_threshold"] = th.to_dict()
+        rep.tightness["detection_threshold"] = th.refuted_at
+        rep.messages.append(f"detection threshold: {th.describe()}"
+                            + (f" ({th.note})" if th.note else ""))
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -133,6 +133,14 @@ def markdown(reports: Sequence[Report], meta: dict | None = None,
             for k in ("fit", "fits", "empirical_constant", "slack"):
                 if k in r.details:
                     extra.append(f"{k}: `{json.dumps(r.details[k], default=str)[:400]}`")
+            th = r.details.get("detection_threshold")
+            if th:
+                ref = th.get("refuted_at")
+                extra.append("detection threshold: " + (
+                    f"{th['param']} broken value not refuted" if ref is None else
+                    f"{th['param']} {100 * ref:.3g}% stronger is refuted, "
+                    f"{100 * th['held_at']:.3g}% is not") + (f" — {th['note']}" if th.get('note')
+                                                              else ""))
             if r.counterexamples:
                 extra.append("counterexamples: " + ", ".join(f"`{p}`" for p in r.counterexamples))
             if r.messages and not r.as_expected:

@@ -1,0 +1,115 @@
+"""Detection thresholds: how small a tightening of a printed constant the check refutes.
+
+A result's ``broken`` overrides make its statement false by moving one constant toward a
+stronger claim (``ec_bound 1.1 -> 1.25`` loosens a hypothesis, ``upper 1.1 -> 1.0`` tightens
+a bound). The detection threshold is the smallest relative move of that constant, in the same
+direction, that the check still refutes with the same seeds: a bisection (in log scale)
+between a move it does not refute and one it does. A check with threshold 0.4% catches a
+constant 0.4% too strong; a threshold near the broken variant's own move says the instances
+never reach the bound.
+
+The search assumes refutation is monotone in the move (a stronger constant is refuted
+whenever a weaker one is); the reported ``refuted_at`` is always a move that *was* refuted
+and ``held_at`` one that was not, so the threshold lies between them whatever the shape.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from boundcheck.check.harness import CONFIRMS_ERRATUM, run_result
+from boundcheck.check.result import Result
+
+#: the smallest relative move tried; a check refuting even this is reported as "< floor"
+FLOOR = 1e-6
+
+
+@dataclass
+class Threshold:
+    """The detection threshold of one constant of one result."""
+
+    param: str
+    printed: float
+    broken: float
+    direction: int  # +1: the statement gets stronger as the constant grows
+    refuted_at: float | None  # smallest relative move refuted (None: not even the broken one)
+    held_at: float  # largest relative move seen not refuted (0 at the printed constant)
+    runs: int
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def describe(self) -> str:
+        if self.refuted_at is None:
+            return f"{self.param}: broken value {self.broken:g} not refuted"
+        if self.held_at == 0.0 and self.refuted_at <= FLOOR:
+            return f"{self.param}: catches a move below {FLOOR:.0e}"
+        return (f"{self.param}: catches a {100 * self.refuted_at:.3g}% stronger constant "
+                f"(not {100 * self.held_at:.3g}%)")
+
+
+def numeric_constant(result: Result) -> tuple[str, float, float] | None:
+    """The (name, printed, broken) float constant a threshold can be measured on, if any."""
+    broken = result.broken or {}
+    if len(broken) != 1:
+        return None
+    (name, bad), = broken.items()
+    good = result.params.get(name)
+    numeric = (int, float)
+    if isinstance(bad, bool) or isinstance(good, bool):
+        return None
+    if not isinstance(bad, numeric) or not isinstance(good, numeric):
+        return None
+    if isinstance(bad, int) and isinstance(good, int):
+        return None  # a discrete size: no continuum of moves
+    if bad == good or not (math.isfinite(bad) and math.isfinite(good)):
+        return None
+    return name, float(good), float(bad)
+
+
+def _refutes(rep: Any) -> bool:
+    return rep.verdict in CONFIRMS_ERRATUM
+
+
+def detection_threshold(result: Result, seed: int = 0, profile: str = "quick",
+                        backend: str = "float64", steps: int = 8,
+                        instances: int | None = None) -> Threshold | None:
+    """Bisect the relative move of the result's broken constant (None: nothing to move)."""
+    found = numeric_constant(result)
+    if found is None:
+        return None
+    name, good, bad = found
+    scale = abs(good) if good != 0 else abs(bad)
+    direction = 1 if bad > good else -1
+    r_max = abs(bad - good) / scale
+
+    def run(r: float) -> bool:
+        value = good + direction * r * scale
+        rep = run_result(result, instances=instances, seed=seed, backend=backend,
+                         profile=profile, overrides={name: value})
+        return _refutes(rep)
+
+    runs = 1
+    if not run(r_max):
+        return Threshold(name, good, bad, direction, None, 0.0, runs,
+                         "the broken variant itself is not refuted")
+    lo, hi = 0.0, r_max
+    floor = min(FLOOR, r_max)
+    runs += 1
+    if run(floor):
+        return Threshold(name, good, bad, direction, floor, 0.0, runs)
+    lo = floor
+    for _ in range(steps):
+        mid = math.sqrt(lo * hi)
+        runs += 1
+        if run(mid):
+            hi = mid
+        else:
+            lo = mid
+    note = ""
+    if hi > 0.5 * r_max:
+        note = "instances do not reach the bound: only moves near the broken value are refuted"
+    return Threshold(name, good, bad, direction, hi, lo, runs, note)

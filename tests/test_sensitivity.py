@@ -1,0 +1,29 @@
+"""Detection thresholds (boundcheck.check.sensitivity): the smallest tightening refuted."""
+
+from __future__ import annotations
+
+from boundcheck.check.registry import get
+from boundcheck.check.sensitivity import FLOOR, detection_threshold, numeric_constant
+
+
+def test_threshold_brackets_the_smallest_refuted_move() -> None:
+    r = get("hxp20.eq15")
+    th = detection_threshold(r, seed=0)
+    assert th is not None and th.param == "ec_bound"
+    assert th.refuted_at is not None
+    assert 0 < th.held_at < th.refuted_at <= 0.02  # catches a ~0.4% stronger constant
+    assert th.runs >= 5
+
+
+def test_identity_checks_catch_any_move() -> None:
+    th = detection_threshold(get("hxp20.eq3"), seed=0)
+    assert th is not None and th.refuted_at is not None and th.refuted_at <= FLOOR
+
+
+def test_only_one_continuous_constant_is_moved() -> None:
+    from dataclasses import replace
+
+    r = get("hxp20.eq15")
+    assert numeric_constant(r) is not None
+    assert numeric_constant(replace(r, broken={"ec_bound": 1.3, "upper": 1.0})) is None
+    assert numeric_constant(replace(r, broken={"ec_bound": True})) is None
