@@ -85,3 +85,25 @@ def test_the_checker_sees_an_upward_import(tmp_path: Path) -> None:
         assert layer_of(names[0][1]) > layer_of("boundcheck.model.planted")
     finally:
         ROOT = saved
+
+
+def test_no_paper_imports_another_papers_helpers() -> None:
+    """A paper module imports the engine and its own package, never another paper's."""
+    papers = ROOT.parent / "theorems"
+    bad = []
+    for path in sorted(papers.rglob("*.py")):
+        rel = path.relative_to(papers)
+        if len(rel.parts) < 2:
+            continue
+        own = rel.parts[0]
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                names = [node.module]
+            for name in names:
+                parts = name.split(".")
+                if parts[0] == "theorems" and len(parts) > 1 and parts[1] != own:
+                    bad.append(f"theorems/{rel}:{node.lineno} imports {name}")
+    assert not bad, "cross-paper imports:\n" + "\n".join(bad)
