@@ -15,6 +15,7 @@ from pathlib import Path
 
 from boundcheck.check import registry
 from boundcheck.check.harness import Report, recheck, run_result
+from boundcheck.check.params import schema, validate_overrides
 from boundcheck.errors import BoundcheckError
 from boundcheck.output.plots import margin_chart
 from boundcheck.output.report import markdown, summary_line, table, write_json
@@ -136,11 +137,9 @@ def _check(results: Sequence, args: argparse.Namespace, profile: str, cx_dir: Pa
     prog = _Progress(not args.quiet)
     reports: list[Report] = []
     overrides = _overrides(getattr(args, "sets", []))
+    for r in results:  # refuse bad overrides before anything runs
+        validate_overrides(r, overrides, profile)
     for r in results:
-        unknown = sorted(set(overrides) - set(r.resolve_params(profile)))
-        if unknown:
-            raise BoundcheckError(f"{r.key} has no parameter(s) {', '.join(unknown)}; "
-                                  f"its parameters: {', '.join(sorted(r.resolve_params(profile)))}")
         rep = run_result(r, instances=args.instances, seed=args.seed, backend=args.backend,
                          profile=profile, progress=prog, counterexample_dir=cx_dir,
                          backend_options=_backend_options(args), overrides=overrides or None)
@@ -174,7 +173,9 @@ def cmd_list(args: argparse.Namespace) -> int:
     rs = registry.all_results(args.paper)
     rows = [{"id": r.id, "key": r.key, "variant": r.variant, "kind": r.kind,
              "check_type": r.check_type, "source": str(r.source), "title": r.title,
-             "erratum": r.erratum} for r in rs]
+             "erratum": r.erratum, "certifiable": r.certifiable,
+             "profiles": sorted({"quick", *r.profiles}), "notes": r.notes,
+             "parameters": schema(r)} for r in rs]
     if args.json:
         print(json.dumps(rows, indent=1))
     else:

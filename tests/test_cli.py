@@ -64,8 +64,9 @@ def test_set_overrides_parameters_and_rejects_unknown(tmp_path, capsys):
     out = tmp_path / "o.json"
     assert main(["check", "hxp20.claim4_4", "--set", "L_choices=[3]", "--set", "m_choices=[4]",
                  "--quiet", "--json", str(out)]) == 0
-    assert json.loads(out.read_text())["results"][0]["params"] == {"L_choices": [3],
-                                                                   "m_choices": [4]}
+    rep = json.loads(out.read_text())["results"][0]
+    assert rep["details"]["overrides"] == {"L_choices": [3], "m_choices": [4]}
+    assert rep["params"]["L_choices"] == [3] and rep["params"]["ec_bound"] == 1.1  # all used
     assert main(["check", "hxp20.claim4_4", "--set", "nope=1"]) == 2
     assert "no parameter" in capsys.readouterr().err
 
@@ -81,3 +82,25 @@ def test_audit_writes_report_json_and_charts(tmp_path):
     md = (out / "report.md").read_text()
     assert "margins-hxp20.png" in md and "## hxp20" in md
     assert not (out / "results.partial.json").exists()
+
+
+def test_set_is_validated_against_the_parameters(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for bad, why in [("eta=-1", "outside its range"), ("eta=0", "outside its range"),
+                     ("eta=\"fast\"", "expects number"), ("eta=NaN", "not finite")]:
+        assert main(["check", "hxp20.eq6", "--set", bad, "--quiet"]) == 2, bad
+        err = capsys.readouterr().err
+        assert why in err and err.count("\n") == 1, err
+    assert main(["check", "hxp20.claim4_4", "--set", "L_choices=10", "--quiet"]) == 2
+    assert "expects a list" in capsys.readouterr().err
+    assert main(["check", "hxp20.claim4_4", "--set", "L_choices=[3, \"x\"]", "--quiet"]) == 2
+    assert not (tmp_path / "counterexamples").exists()  # refused before anything ran
+
+
+def test_list_json_shows_parameter_schemas(capsys):
+    assert main(["list", "--paper", "hxp20", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    eq6 = next(r for r in rows if r["key"] == "hxp20.eq6")
+    assert eq6["parameters"]["eta"]["type"] == "number"
+    assert eq6["parameters"]["eta"]["range"] == [0.0, None]
+    assert "certifiable" in eq6 and "notes" in eq6

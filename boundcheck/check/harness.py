@@ -141,7 +141,9 @@ def run_result(result: Result, instances: int | None = None, seed: int = 0,
     be, note = _checking_backend(result, get_backend(backend, **(backend_options or {})))
     rep = Report(id=result.id, key=result.key, variant=result.variant, erratum=result.erratum,
                  check_type=result.check_type, verdict=Verdict.ERROR, backend=be.name,
-                 certified=bool(be.certified), params=dict(overrides or {}))
+                 certified=bool(be.certified), params=_jsonable(params))
+    if overrides:
+        rep.details["overrides"] = _jsonable(dict(overrides))
     if note:
         rep.messages.append(note)
         rep.details["certification"] = "not certifiable: float64"

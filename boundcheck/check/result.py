@@ -111,6 +111,9 @@ class Result:
     #: with a rounding allowance must leave it False: a certified backend then runs them in
     #: float64 and says so, rather than certify a float computation.
     certifiable: bool = False
+    #: Open ranges ``lo < x < hi`` (None: unbounded) for parameters a caller may override;
+    #: see :mod:`boundcheck.check.params` for the ranges every paper shares.
+    param_ranges: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
