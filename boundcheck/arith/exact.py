@@ -7,6 +7,8 @@ inequalities). An undecidable comparison is ``None`` (inconclusive), never a gue
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
 from typing import Any
 
 import sympy as sp
@@ -22,11 +24,19 @@ class ExactBackend:
         pass
 
     def scalar(self, x: Any) -> Any:
-        return sp.nsimplify(x) if isinstance(x, float) else sp.sympify(x)
+        if isinstance(x, float):
+            if not math.isfinite(x):
+                return sp.nan  # an overflow or invalid float is never a value
+            return sp.Rational(x)  # the double's exact dyadic value, never a guessed fraction
+        if isinstance(x, Fraction):
+            return sp.Rational(x.numerator, x.denominator)
+        return sp.sympify(x)
 
     def compare(self, lhs: Any, rel: str, rhs: Any, rtol: float = 0.0,
                 atol: float = 0.0) -> bool | None:
         diff = sp.simplify(sp.sympify(lhs) - sp.sympify(rhs))
+        if diff is sp.nan or getattr(diff, "has", lambda *_: False)(sp.nan, sp.zoo, sp.oo, -sp.oo):
+            return None
         if rel == "==":
             if isinstance(diff, sp.MatrixBase):
                 return all(sp.simplify(e) == 0 for e in diff)

@@ -116,25 +116,66 @@ def upper_matmul(P: np.ndarray, Q: np.ndarray, extra: float = 0.0) -> np.ndarray
     return _up(S)
 
 
+def _arb_sum_squares(T: np.ndarray) -> arb:
+    """``sum T_ij^2`` in Arb balls: exact inputs, no overflow or underflow (Arb's exponents
+    are unbounded); used when the float64 sum of squares would leave the float range."""
+    total = arb(0)
+    for x in np.asarray(T, dtype=np.float64).ravel():
+        if x != 0.0:
+            a = arb(float(x))
+            total += a * a
+    return total
+
+
 def upper_fro(T: np.ndarray) -> arb:
     """An arb point ``>= ||T||_F`` for a non-negative float matrix ``T``."""
     N = T.size
     if N == 0:
         return arb(0)
+    if not np.all(np.isfinite(T)):
+        return arb.pos_inf()
     s = float(np.sum(T * T))
+    if not math.isfinite(s) or s < 1e-290:  # overflow, or squares in the subnormal range
+        return arb(bc.hi(_arb_sum_squares(T).sqrt()))
     bound = (bc.to_arb(s) + bc.to_arb(N + 1) * bc.to_arb(bc.ETA)) * bc.to_arb(
         inv_one_minus_gamma(N))
     return arb(bc.hi(bound.sqrt()))
 
 
+def _quiet(fn):
+    """Overflow inside a float64 evaluation is expected and handled (:func:`_sound`)."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapped(*args, **kw):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return fn(*args, **kw)
+    return wrapped
+
+
+def _sound(mid: np.ndarray, rad: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Entries whose midpoint or radius is not finite (an overflow, ``inf - inf``, ``0 * inf``)
+    become the unbounded ball ``[0 +- inf]``: they contain every real number, so nothing is
+    decided on them and ``ball`` escalates to Arb (whose exponents do not overflow)."""
+    bad = ~np.isfinite(mid)
+    if rad is not None:
+        bad |= ~np.isfinite(rad)
+    if not bad.any():
+        return mid, rad
+    mid = np.where(bad, 0.0, mid)
+    rad = np.where(bad, _INF, np.zeros_like(mid) if rad is None else rad)
+    return mid, rad
+
+
 class RMat:
-    """Midpoint-radius float64 matrix; ``rad is None`` means exact. Caches ``|mid|``."""
+    """Midpoint-radius float64 matrix; ``rad is None`` means exact. Caches ``|mid|``.
+
+    Entries that are not finite are stored as unbounded balls (see :func:`_sound`)."""
 
     __slots__ = ("mid", "rad", "_abs", "_amax")
 
     def __init__(self, mid: np.ndarray, rad: np.ndarray | None = None) -> None:
-        self.mid = mid
-        self.rad = rad
+        self.mid, self.rad = _sound(mid, rad)
         self._abs = None
         self._amax = None
 
@@ -207,6 +248,9 @@ class RumpBackend(bc.CachedSpectra):
 
     def scalar(self, x: Any) -> arb:
         bc.set_prec(max(self.scalar_prec, 53))
+        if isinstance(x, float | np.floating) and not math.isfinite(float(x)):
+            # a float64 inf/NaN is an overflow or an invalid operation, never a value
+            return arb.nan()
         return bc.to_arb(x)
 
     def eye(self, n: int) -> RMat:
@@ -216,6 +260,7 @@ class RumpBackend(bc.CachedSpectra):
         return RMat(np.zeros((rows, cols)), None)
 
     # ------------------------------------------------------------------ algebra
+    @_quiet
     def matmul(self, a: RMat, b: RMat) -> RMat:
         """Ball product; radius evaluated in RN and inflated (see module docstring).
 
@@ -260,6 +305,7 @@ class RumpBackend(bc.CachedSpectra):
         D = eta * (0.5 * k * a.amax + 3 * k + 3)
         return RMat(C, _finish(S, inflation(k, 3), _abs_term(3 * D + (2 * k + 4) * eta)))
 
+    @_quiet
     def _addsub(self, a: RMat, b: RMat, sign: int) -> RMat:
         """Radius ``u |C| + rA + rB`` (the RN error of one addition is ``<= u |fl(x)|``)."""
         a, b = self.asarray(a), self.asarray(b)
@@ -280,11 +326,12 @@ class RumpBackend(bc.CachedSpectra):
     def _scalar_midrad(self, s: Any) -> tuple[float, float]:
         x = bc.to_arb(s)
         if x.is_nan() or not x.is_finite():
-            raise InputError(f"cannot scale by a non-finite scalar {x}")
+            return 0.0, _INF  # an unknown scalar: every entry of the product is unbounded
         m = float(x.mid())
         r = bc.hi(abs(x - arb(m))) if not (x.is_exact() and arb(m) == x) else 0.0
         return m, r
 
+    @_quiet
     def scale(self, s: Any, a: RMat) -> RMat:
         """Radius ``u|C| + eta/2 + |sm| rA + sr (|mA| + rA)``, evaluated in RN and inflated
         (at most 4 roundings per entry, at most 3 underflowing products)."""
@@ -304,6 +351,7 @@ class RumpBackend(bc.CachedSpectra):
         a = self.asarray(a)
         return RMat(a.mid.T, None if a.rad is None else a.rad.T)
 
+    @_quiet
     def kron(self, a: RMat, b: RMat) -> RMat:
         a, b = self.asarray(a), self.asarray(b)
         C = np.kron(a.mid, b.mid)
@@ -326,6 +374,7 @@ class RumpBackend(bc.CachedSpectra):
         return self.asarray(a).shape
 
     # ------------------------------------------------------------------ norms, spectra
+    @_quiet
     def fro_norm(self, a: RMat) -> arb:
         a = self.asarray(a)
         bc.set_prec(max(self.scalar_prec, 53))
@@ -333,14 +382,20 @@ class RumpBackend(bc.CachedSpectra):
         if N == 0:
             return arb(0)
         s = float(np.sum(a.mid * a.mid))
-        g = bc.to_arb(gamma(N))
-        slack = bc.to_arb(N + 1) * bc.to_arb(bc.ETA)
-        lo_ = (bc.to_arb(s) - slack) / (1 + g)
-        hi_ = (bc.to_arb(s) + slack) / (1 - g)
-        T = bc.from_bounds(lo_, hi_).nonnegative_part()
+        if math.isfinite(s):
+            g = bc.to_arb(gamma(N))
+            slack = bc.to_arb(N + 1) * bc.to_arb(bc.ETA)
+            lo_ = (bc.to_arb(s) - slack) / (1 + g)
+            hi_ = (bc.to_arb(s) + slack) / (1 - g)
+            T = bc.from_bounds(lo_, hi_).nonnegative_part()
+        else:  # the float64 sum overflowed: it is not a value; sum in Arb instead
+            T = _arb_sum_squares(a.mid)
         out = T.sqrt()
         if a.rad is not None:
-            out = out + arb(0, bc.hi(upper_fro(a.rad)))
+            r = bc.hi(upper_fro(a.rad))
+            if not math.isfinite(r):
+                return arb(0, _INF)  # an unbounded entry: the norm is unknown
+            out = out + arb(0, r)
         return out.nonnegative_part()
 
     def mid_array(self, a: RMat) -> np.ndarray:

@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 
 from boundcheck.arith import get_backend
+from boundcheck.check.confseq import METHOD as CS_METHOD
+from boundcheck.check.confseq import mixture_interval
 from boundcheck.check.result import (
     Deterministic,
     Instance,
@@ -177,7 +179,8 @@ def _tightest(outcomes: list[Outcome], current: dict[str, Any], where: str) -> N
                 "min_relative_margin"]:
             current.update(min_relative_margin=o.relative_margin, min_margin=o.margin,
                            condition=o.name, lhs=o.lhs, rhs=o.rhs, rel=o.rel, ratio=o.ratio,
-                           where=where, message=o.message())
+                           where=where, message=o.message(), margin_scale=o.margin_scale,
+                           allowance=o.allowance)
 
 
 #: Per-instance summaries kept in a report (the tightest conclusion of each instance).
@@ -296,43 +299,83 @@ def _run_deterministic(result: Result, chk: Deterministic, params: Params, n: in
 
 def _run_statistical(result: Result, chk: Statistical, params: Params, n: int, seed: int,
                      rep: Report, progress: Progress | None) -> None:
-    trials = failures = skipped = 0
-    for k in range(n):
-        ev = chk.trial(instance_rng(result.key, seed, k), params)
-        if isinstance(ev, tuple):  # a vectorized batch: (failures, draws)
-            f, t = int(ev[0]), int(ev[1])
-            trials += t
-            failures += f
-            if f and len(rep.seeds) < 50:
-                rep.seeds.append(f"{seed}:{k}")
-        elif ev is None:
-            skipped += 1
-        else:
-            trials += 1
-            if not ev:
-                failures += 1
-                if len(rep.seeds) < 50:
-                    rep.seeds.append(f"{seed}:{k}")
-        if progress:
-            progress(k + 1, n, result.key)
+    """Draw trials until the anytime-valid interval separates from delta, or the budget
+    (``max_trials_factor`` times the initial ``n`` draws, default 16) is spent.
+
+    Draws come in rounds: ``n`` first, then doubling; after each round the confidence
+    sequence (:mod:`boundcheck.check.confseq`, valid under this optional stopping) is read.
+    ``consistent`` needs its upper end <= delta, ``inconsistent`` its lower end > delta;
+    an interval that contains delta is ``underpowered`` -- never a pass."""
     delta = float(chk.delta(params))
-    lo, hi = clopper_pearson(failures, trials, chk.confidence)
-    rep.counts = dict(tried=n, trials=trials, failures=failures, hypotheses_failed=skipped,
+    budget = int(params.get("max_trials_factor", 16)) * n
+    trials = failures = skipped = drawn = 0
+    target = n
+    lo, hi = 0.0, 1.0
+    while True:
+        for k in range(drawn, target):
+            ev = chk.trial(instance_rng(result.key, seed, k), params)
+            if isinstance(ev, tuple):  # a vectorized batch: (failures, draws)
+                f, t = int(ev[0]), int(ev[1])
+                trials += t
+                failures += f
+                if f and len(rep.seeds) < 50:
+                    rep.seeds.append(f"{seed}:{k}")
+            elif ev is None:
+                skipped += 1
+            else:
+                trials += 1
+                if not ev:
+                    failures += 1
+                    if len(rep.seeds) < 50:
+                        rep.seeds.append(f"{seed}:{k}")
+            if progress:
+                progress(k + 1, target, result.key)
+        drawn = target
+        lo, hi = mixture_interval(failures, trials, chk.confidence)
+        if chk.exact_rate:
+            tol = float(params.get("rate_tolerance", 0.1)) * delta
+            separated = (hi < delta or lo > delta) or (lo >= delta - tol and hi <= delta + tol)
+        else:
+            separated = hi <= delta or lo > delta
+        if separated or trials == 0 or drawn >= budget:
+            break
+        target = min(2 * drawn, budget)
+    cp = clopper_pearson(failures, trials, chk.confidence)
+    rep.counts = dict(tried=drawn, trials=trials, failures=failures, hypotheses_failed=skipped,
                       hypotheses_held=trials)
     rep.details.update(failure_rate=failures / trials if trials else None, interval=[lo, hi],
-                       confidence=chk.confidence, delta=delta, trials=trials)
-    rep.tightness = {"failure_rate_upper": hi, "delta": delta}
+                       interval_method=CS_METHOD, fixed_n_clopper_pearson=list(cp),
+                       confidence=chk.confidence, delta=delta, trials=trials,
+                       draws_budget=budget, draws=drawn)
+    rep.tightness = {"failure_rate_upper": hi, "failure_rate_lower": lo, "delta": delta}
     if chk.details is not None:
-        rep.details.update(chk.details(instance_rng(result.key, seed, n), params))
+        rep.details.update(chk.details(instance_rng(result.key, seed, budget + 1), params))
+    where = (f"failure rate {failures}/{trials}: {chk.confidence:.0%} confidence sequence "
+             f"[{lo:.3g}, {hi:.3g}]")
     if trials == 0:
         rep.verdict = Verdict.VACUOUS
+    elif chk.exact_rate:
+        tol = float(params.get("rate_tolerance", 0.1)) * delta
+        rep.details["equality_case"] = (f"the statement makes the rate equal delta={delta:.3g}; "
+                                        f"passes inside delta +- {tol:.3g}")
+        if hi < delta or lo > delta:
+            rep.verdict = Verdict.INCONSISTENT
+            rep.messages.append(f"{where} excludes the exact rate delta={delta:.3g}")
+        elif lo >= delta - tol and hi <= delta + tol:
+            rep.verdict = Verdict.CONSISTENT
+        else:
+            rep.verdict = Verdict.UNDERPOWERED
+            rep.messages.append(f"{where} is wider than delta +- {tol:.3g} after {drawn} "
+                                f"draws (budget {budget})")
     elif lo > delta:
         rep.verdict = Verdict.INCONSISTENT
-        rep.messages.append(
-            f"failure rate {failures}/{trials}: {chk.confidence:.0%} interval [{lo:.3g}, {hi:.3g}]"
-            f" lies above delta={delta:.3g}")
-    else:
+        rep.messages.append(f"{where} lies above delta={delta:.3g}")
+    elif hi <= delta:
         rep.verdict = Verdict.CONSISTENT
+    else:
+        rep.verdict = Verdict.UNDERPOWERED
+        rep.messages.append(f"{where} contains delta={delta:.3g} after {drawn} draws (budget "
+                            f"{budget}): neither confirmed nor refuted")
 
 
 def _run_scaling(result: Result, chk: Scaling, params: Params, seed: int, rep: Report,

@@ -63,6 +63,11 @@ class Statistical:
     confidence: float = 0.99
     type_name: str = "statistical"
     details: Callable[[np.random.Generator, Params], dict] | None = None
+    #: True when the statement makes the failure probability *equal* delta (an exact cap
+    #: area, a test's level): then the check passes when the interval lies inside
+    #: ``delta * (1 +- rate_tolerance)`` (a parameter, default 0.1) and fails when it
+    #: excludes delta; a one-sided "<= delta" test could never separate there.
+    exact_rate: bool = False
 
 
 @dataclass

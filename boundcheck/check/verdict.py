@@ -18,6 +18,7 @@ class Verdict(StrEnum):
     REFUTED = "refuted"  # a counterexample (certified when the backend is)
     CONSISTENT = "consistent"  # statistical / scaling, claim inside the interval
     INCONSISTENT = "inconsistent"
+    UNDERPOWERED = "underpowered"  # the interval contains the allowed value: undecided
     VACUOUS = "vacuous"  # no instance met the hypotheses
     INCONCLUSIVE = "inconclusive"  # an enclosure straddles the comparison
     ERROR = "error"
@@ -73,14 +74,26 @@ class Outcome:
     certified: bool
     context: str = ""
     extra: dict = field(default_factory=dict)
+    #: the float64 rounding allowance the decision used (0 on certified backends)
+    allowance: float = 0.0
 
     @property
     def relative_margin(self) -> float:
-        """Margin relative to the larger side; for ``x <= 0 (+ allowance)`` conditions,
-        relative to the allowance, so that 1 means "far inside" and 0 "at the bound"."""
-        scale = max(abs(self.rhs), abs(self.lhs), abs(self.margin) if self.rhs == 0 else 0.0,
-                    1e-300)
+        """The slack relative to the bound: ``(rhs - lhs)/|rhs|`` for ``<=``/``<``,
+        ``(lhs - rhs)/|rhs|`` for ``>=``/``>``, ``(tol - |lhs - rhs|)/|rhs|`` for ``==``.
+
+        When the bound is 0 (``x <= 0``, an identity's residual) no relative scale exists:
+        the margin is then relative to ``|lhs|`` (-1: violated by all of lhs; 0: exact) and
+        :attr:`margin_scale` says so. The float64 rounding allowance is never part of the
+        margin: it is reported apart as :attr:`allowance`."""
+        scale = abs(self.rhs) if self.rhs != 0 else abs(self.lhs)
+        if scale == 0 or not math.isfinite(scale):
+            return 0.0 if self.margin == 0 else math.copysign(math.inf, self.margin)
         return self.margin / scale
+
+    @property
+    def margin_scale(self) -> str:
+        return "|rhs|" if self.rhs != 0 else "|lhs| (bound is 0)"
 
     def message(self) -> str:
         word = {True: "holds", False: "VIOLATED", None: "undecided"}[self.status]
@@ -101,6 +114,9 @@ class Outcome:
             "ratio": _json_float(self.ratio),
             "certified": self.certified,
             "context": self.context,
+            "relative_margin": _json_float(self.relative_margin),
+            "margin_scale": self.margin_scale,
+            "allowance": _json_float(self.allowance),
         }
 
 
@@ -117,13 +133,14 @@ def evaluate(cond: Condition, backend: Any) -> Outcome:
     status = None if raw is None else bool(raw)  # numpy bools are not `False`
     lhs = backend.mid(cond.lhs)
     rhs = backend.mid(cond.rhs)
-    # The margin is measured against the bound actually tested (allowances included).
+    # The margin is the statement's own slack (its atol/rtol included); the rounding
+    # allowance float_tol decides ties on float64 but never counts as slack.
     if cond.rel in ("<=", "<"):
-        margin = rhs + atol - lhs
+        margin = rhs + cond.atol - lhs
     elif cond.rel in (">=", ">"):
-        margin = lhs - (rhs - atol)
+        margin = lhs - (rhs - cond.atol)
     else:
-        margin = atol + cond.rtol * abs(rhs) - abs(lhs - rhs)
+        margin = cond.atol + cond.rtol * abs(rhs) - abs(lhs - rhs)
     ratio = lhs / rhs if rhs != 0 else math.nan
     return Outcome(
         name=cond.name,
@@ -135,6 +152,7 @@ def evaluate(cond: Condition, backend: Any) -> Outcome:
         ratio=float(ratio),
         certified=bool(backend.certified),
         context=cond.context,
+        allowance=float(atol - cond.atol),
     )
 
 

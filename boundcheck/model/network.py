@@ -71,7 +71,9 @@ def forward(ops: Any, prob: Problem, Ws: Sequence[Any]) -> Any:
 def loss(ops: Any, prob: Problem, Ws: Sequence[Any]) -> Any:
     R = ops.sub(forward(ops, prob, Ws), ops.asarray(prob.Y))
     nrm = ops.fro_norm(R)
-    return ops.scalar(prob.loss_scale / 2) * nrm * nrm
+    # loss_scale enters exactly and is halved in the backend (never ``loss_scale / 2`` in
+    # float64, which underflows for a subnormal scale)
+    return ops.scalar(prob.loss_scale) / ops.scalar(2) * nrm * nrm
 
 
 def gradients(ops: Any, prob: Problem, Ws: Sequence[Any]) -> list[Any]:

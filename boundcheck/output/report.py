@@ -77,6 +77,21 @@ def markdown(reports: Sequence[Report], meta: dict | None = None,
               "`vacuous` and `inconclusive` never count as passes; an erratum is expected to "
               "be `refuted` (or `inconsistent`) as printed and is shown beside its repaired "
               "variant.", ""]
+    lines += ["### Legend", "",
+              "- **holds**: certified by enclosures; **holds-numerically**: float64 only; "
+              "**refuted**: a counterexample (certified when the backend is); "
+              "**consistent / inconsistent**: the interval lies wholly below / above the "
+              "allowed value (statistical checks use a 99% anytime-valid confidence sequence, "
+              "drawing trials until it separates); **underpowered**: the interval still "
+              "contains it; **vacuous**, **inconclusive**, **underpowered**, **error** are "
+              "never passes.",
+              "- **tightest rel. margin**: the smallest relative slack over all instances, "
+              "(rhs − lhs)/|rhs| for ≤, (lhs − rhs)/|rhs| for ≥, (tol − |lhs − rhs|)/|rhs| "
+              "for =; relative to |lhs| when the bound is 0. A float64 rounding allowance "
+              "is never counted as slack (certified backends never use one).",
+              "- **detection threshold**: the smallest relative move of the result's "
+              "constant toward a stronger statement that the check refutes (bisection, same "
+              "seeds); large thresholds mean the instances do not reach the bound.", ""]
     if unexpected:
         lines += ["### Not as expected", ""]
         lines += [f"- `{r.key}`: **{r.verdict}** — {'; '.join(r.messages[:2])}" for r in unexpected]

@@ -39,7 +39,7 @@ register(Result(
     statement=r"\|AB\|_F \le \|A\|_F\,\|B\|_F",
     kind="inequality",
     check=Deterministic(_sample, lambda i, o, p: [], _conclusions),
-    params={"max_dim": 4, "c": 1},
+    params={"max_dim": 4, "c": 1.0},
     broken={"c": 0.5},
     instances=20,
     certifiable=True,

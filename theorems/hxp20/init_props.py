@@ -151,7 +151,7 @@ def _eq8_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
         r, c = ops.shape(P)
         G = ops.matmul(ops.transpose(P), P) if r >= c else ops.matmul(P, ops.transpose(P))
         k = min(r, c)
-        dev = ops.fro_norm(ops.sub(G, ops.scale(ops.scalar(1.0 + shift), ops.eye(k))))
+        dev = ops.fro_norm(ops.sub(G, ops.scale(ops.scalar(1) + ops.scalar(shift), ops.eye(k))))
         conds.append(Condition("||V_{j:i}^T V_{j:i} - I||_F = 0", dev, "<=", ops.scalar(0.0),
                                context=f"(i,j)=({i},{j})",
                                float_tol=4 * (j - i + 2) * max(r, c) * k * EPS))
