@@ -86,11 +86,13 @@ def in_ball(exact: fmpq_mat | fmpq, enc: Any) -> bool:
     """Whether the exact rational matrix (or scalar) lies in the enclosure ``enc`` (an
     :class:`~boundcheck.arith.rump.RMat`, an ``arb_mat`` or an ``arb``)."""
     if isinstance(enc, arb):
+        if not enc.is_finite():  # an unbounded (or indeterminate) ball contains everything
+            return True
         mid, rad = _arb_q(enc)
         return abs(exact - mid) <= rad
     if isinstance(enc, arb_mat):
         return all(in_ball(v, x) for v, x in zip(exact.entries(), enc.entries(), strict=True))
     mids = enc.mid.ravel()
     rads = np.zeros_like(mids) if enc.rad is None else enc.rad.ravel()
-    return all(abs(v - q(float(m))) <= q(float(r))
+    return all(not np.isfinite(r) or abs(v - q(float(m))) <= q(float(r))
                for v, m, r in zip(exact.entries(), mids, rads, strict=True))
