@@ -9,6 +9,7 @@ precision does not leak into other code.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import Any
 
 import mpmath
@@ -49,6 +50,8 @@ class MpmathBackend:
     def scalar(self, x: Any) -> Any:
         if isinstance(x, np.floating | np.integer):
             x = x.item()
+        if isinstance(x, Fraction):
+            return self.ctx.mpf(x.numerator) / x.denominator
         return self.ctx.mpf(x)
 
     def eye(self, n: int) -> Any:

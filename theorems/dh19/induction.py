@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -471,7 +472,7 @@ def ec_conditions(ops: Any, inst: Instance, p: Params, which: Sequence[str] = (
         if k in which:
             conds.append(Condition(f"EC-7.2 {k} (explicit (13))", lhs, "<=", rhs))
     if with_F:
-        betaF = ops.scalar(p["c4"] + 0.05) * ops.sqrt(ops.scalar(L))
+        betaF = ops.scalar(Fraction(p["c4"]) + Fraction(5, 100)) * ops.sqrt(ops.scalar(L))
         lhs, rhs = ecF_sides(ops, L, m, d, ops.scalar(inst["eta"]), B, sx, sn, betaF)
         conds.append(Condition("EC-F at B (explicit (13))", lhs, "<=", rhs))
     return conds
@@ -1108,7 +1109,7 @@ def _F_hypotheses(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     eta = ops.scalar(inst["eta"])
     ell = network.loss(ops, prob, Vs)
     q = rate_factor(ops, prob, eta, sn, 0.25)
-    betaF = ops.scalar(p["c4"] + 0.05) * ops.sqrt(ops.scalar(L))
+    betaF = ops.scalar(Fraction(p["c4"]) + Fraction(5, 100)) * ops.sqrt(ops.scalar(L))
     lhs, rhs = ecF_sides(ops, L, m, d, eta, ell, sx, sn, betaF)
     return ([step_condition(ops, inst, sx),
              Condition("A(t): l(t) <= (1 - eta gamma)^t B", ell, "<=",
@@ -1165,7 +1166,7 @@ def _c73_hypotheses(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     Vs = asarrays(ops, inst["V"])
     eta = ops.scalar(inst["eta"])
     q = rate_factor(ops, prob, eta, sn, 0.25)
-    betaF = ops.scalar(p["c4"] + 0.05) * ops.sqrt(ops.scalar(L))
+    betaF = ops.scalar(Fraction(p["c4"]) + Fraction(5, 100)) * ops.sqrt(ops.scalar(L))
     lhs, rhs = ecF_sides(ops, L, m, d, eta, ops.scalar(inst["B"]), sx, sn, betaF)
     return ([step_condition(ops, inst, sx),
              Condition("A(t): l(t) <= (1 - eta gamma)^t B", network.loss(ops, prob, Vs), "<=",
@@ -1225,7 +1226,8 @@ def _contr_hypotheses(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     return [Condition("0 < eta lambda_max(P(t)) <= 1", e["eta"] * e["lmax"], "<=",
                       ops.scalar(1)),
             Condition("eqF (measured): ||E X||_F/sqrt(m^{L-1}d) <= 1/6 eta lambda_min ||U-Y||",
-                      e["EX"], "<=", ops.scalar(1 / 6) * e["eta"] * e["lmin"] * e["res"]),
+                      e["EX"], "<=",
+                      ops.scalar(Fraction(1, 6)) * e["eta"] * e["lmin"] * e["res"]),
             Condition("lambda_min(P(t)) >= 3/10 L sigma_min^2(X)/d", e["lmin"], ">=",
                       ops.scalar(0.3) * Ld * sn * sn)]
 
@@ -1252,7 +1254,8 @@ def _contr_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
                   new, "<=", (one - e["eta"] * e["lmin"]) * e["res"] + e["EX"], context=ctx,
                   float_tol=fp),
         Condition("||U(t+1)-Y|| <= (1 - 5/6 eta lambda_min(P))||U(t)-Y||", new, "<=",
-                  (one - ops.scalar(5 / 6) * e["eta"] * e["lmin"]) * e["res"], context=ctx),
+                  (one - ops.scalar(Fraction(5, 6)) * e["eta"] * e["lmin"]) * e["res"],
+                  context=ctx),
         Condition("||U(t+1)-Y|| <= (1 - 1/4 eta L sigma_min^2/d)||U(t)-Y||", new, "<=",
                   q * e["res"], context=ctx),
         Condition("l(t+1) <= (1 - eta gamma)^2 l(t)", new * new, "<=", q * q * e["res"]

@@ -17,6 +17,7 @@ trajectory and returns its steps. Rate inequalities are only tested while
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -444,7 +445,7 @@ def _rem_hypotheses(inst: Instance, ops: Any, p: Params) -> list[Condition]:
 def _rem_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     """One GD step (``ops``) from the iterate: ``l(t+1) <= (1 - 1/(4 kappa)) l(t)``."""
     st = _State(inst, ops)
-    eta_V = ops.scalar(inst["eta"] / st.m)
+    eta_V = ops.scalar(Fraction(inst["eta"]) / int(st.m))  # exact eta/m
     nxt = network.gd_step(ops, st.prob, st.V, eta_V)
     l1 = network.loss(ops, st.prob, nxt)
     kappa = st.nx * st.nx / (st.sig * st.sig)
