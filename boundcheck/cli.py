@@ -103,6 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     size.add_argument("--quick", action="store_true", help="tiny grid (seconds)")
     size.add_argument("--full", action="store_true",
                       help="the grid behind docs/figures (about an hour here)")
+    _falsify_parser(sub)
     return p
 
 
@@ -266,13 +267,61 @@ def cmd_figure(args: argparse.Namespace) -> int:
     return 0
 
 
+def _falsify_parser(sub: argparse._SubParsersAction) -> None:
+    fz = sub.add_parser("falsify", help="targeted counterexample search (CMA-ES vs random)")
+    fz.add_argument("id", metavar="ID")
+    fz.add_argument("--budget", type=int, default=2000, help="evaluations per method")
+    fz.add_argument("--seed", type=int, default=0)
+    fz.add_argument("--out", default="falsify-out", metavar="DIR",
+                    help="where a confirmed counterexample is written")
+
+
+def cmd_falsify(args: argparse.Namespace) -> int:
+    """Falsifier vs random sampling at the same budget; exit 1 on an unexpected refutation."""
+    from boundcheck.check.falsify import falsify
+
+    if args.budget < 1:
+        raise BoundcheckError(f"--budget must be at least 1, got {args.budget}")
+    result = registry.get(args.id)
+    t0 = time.monotonic()
+    rep = falsify(result, budget=args.budget, seed=args.seed, out=args.out)
+    for name, b in (("random", rep.random), ("falsifier", rep.falsifier)):
+        first = f", first violation at eval {b.evals_to_violation}" if b.evals_to_violation \
+            else ""
+        print(f"{name:>9}: tightest margin {b.score:.6g} at {b.condition}{first}")
+    inst = rep.falsifier.instance if rep.falsifier.score <= rep.random.score \
+        else rep.random.instance
+    print(f"tightest instance: {_describe(inst)}")
+    for m in rep.messages:
+        print("  " + m)
+    if rep.refuted:
+        cert = "certified" if rep.certified else "float64 only (not certifiable)"
+        bits = f", {rep.mantissa_bits}-bit mantissas" if rep.mantissa_bits else ""
+        print(f"REFUTED ({cert}{bits}): {rep.counterexample}")
+    print(f"{rep.key}: budget {rep.budget} x 2 in {time.monotonic() - t0:.1f} s",
+          file=sys.stderr)
+    return 1 if rep.refuted and not result.erratum else 0
+
+
+def _describe(inst: object) -> str:
+    if isinstance(inst, dict):
+        return "{" + ", ".join(f"{k}: {_describe(v)}" for k, v in inst.items()) + "}"
+    if isinstance(inst, list):
+        return f"[{len(inst)} items]" if len(inst) > 4 else \
+            "[" + ", ".join(_describe(v) for v in inst) + "]"
+    if hasattr(inst, "shape"):
+        return f"array{tuple(inst.shape)}"
+    return f"{inst:.6g}" if isinstance(inst, float) else repr(inst)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
         _nonnegative(args)
         return {"list": cmd_list, "check": cmd_check, "audit": cmd_audit,
-                "recheck": cmd_recheck, "figure": cmd_figure}[args.cmd](args)
+                "recheck": cmd_recheck, "figure": cmd_figure,
+                "falsify": cmd_falsify}[args.cmd](args)
     except BoundcheckError as exc:
         print(f"boundcheck: error: {exc}", file=sys.stderr)
         return 2

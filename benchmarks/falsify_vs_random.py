@@ -1,0 +1,54 @@
+"""Tightest normalized margin, random sampling vs the falsifier, at the same budget.
+
+    python benchmarks/falsify_vs_random.py --paper hxp20 --budget 200 [--seed 0]
+
+Prints a markdown table, one row per deterministic result (erratum variants included), with
+evaluations to first violation when one is found. Not a timed test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from boundcheck.check import registry  # noqa: E402
+from boundcheck.check.falsify import cma_search, random_search  # noqa: E402
+from boundcheck.check.result import Deterministic  # noqa: E402
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--paper", default=None)
+    ap.add_argument("--budget", type=int, default=200)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--only", nargs="*", default=None, help="result keys")
+    a = ap.parse_args()
+    results = [r for r in registry.all_results(a.paper) if isinstance(r.check, Deterministic)
+               and (a.only is None or r.key in a.only)]
+    print(f"budget {a.budget}, seed {a.seed}\n")
+    print("| result | random | falsifier | winner | 1st violation (rnd / fal) | s |")
+    print("|---|---|---|---|---|---|")
+    le = lt = 0
+    for r in results:
+        p = r.resolve_params("quick")
+        t0 = time.monotonic()
+        rnd = random_search(r, p, a.budget, a.seed)
+        fal = cma_search(r, p, a.budget, a.seed)
+        le += fal.score <= rnd.score
+        lt += fal.score < rnd.score
+        win = "fal" if fal.score < rnd.score else "rnd" if rnd.score < fal.score else "tie"
+        print(f"| {r.key} | {rnd.score:.4g} | {fal.score:.4g} | {win} | "
+              f"{rnd.evals_to_violation or '-'} / {fal.evals_to_violation or '-'} | "
+              f"{time.monotonic() - t0:.1f} |", flush=True)
+    n = max(1, len(results))
+    print(f"\nfalsifier <= random on {le}/{len(results)} ({100 * le / n:.0f}%), "
+          f"< on {lt}/{len(results)} ({100 * lt / n:.0f}%)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
