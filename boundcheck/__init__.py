@@ -19,8 +19,7 @@ import importlib
 from typing import Any
 
 from boundcheck.errors import BoundcheckError, InputError
-
-__version__ = "0.1.0"
+from boundcheck.version import __version__
 
 #: short module name -> its place in the layers
 _MODULES = {

@@ -89,7 +89,13 @@ def _parser() -> argparse.ArgumentParser:
     au.add_argument("--instances", type=int, default=None)
     au.add_argument("--no-thresholds", dest="thresholds", action="store_false",
                     help="skip the detection thresholds (measured by default)")
+    au.add_argument("--store", default=None, metavar="PATH",
+                    help="result store to resume from (default DIR/store.sqlite)")
+    au.add_argument("--fresh", action="store_true", help="ignore the result store")
     common(au)
+    st = sub.add_parser("store", help="show or prune a result store")
+    st.add_argument("action", choices=["info", "gc"])
+    st.add_argument("path")
 
     rc = sub.add_parser("recheck", help="re-check a stored counterexample file")
     rc.add_argument("file")
@@ -134,23 +140,38 @@ def _overrides(sets: Sequence[str]) -> dict:
 
 
 def _check(results: Sequence, args: argparse.Namespace, profile: str, cx_dir: Path,
-           on_report=None) -> list[Report]:
+           on_report=None, store=None) -> list[Report]:
     prog = _Progress(not args.quiet)
     reports: list[Report] = []
     overrides = _overrides(getattr(args, "sets", []))
     for r in results:  # refuse bad overrides before anything runs
         validate_overrides(r, overrides, profile)
     for r in results:
-        rep = run_result(r, instances=args.instances, seed=args.seed, backend=args.backend,
-                         profile=profile, progress=prog, counterexample_dir=cx_dir,
-                         backend_options=_backend_options(args), overrides=overrides or None)
-        if getattr(args, "thresholds", False):
-            _add_threshold(r, rep, args, profile)
+        skey = _store_key(r, args, profile, overrides) if store is not None else None
+        rep = store.get(skey) if store is not None else None
+        if rep is None:
+            rep = run_result(r, instances=args.instances, seed=args.seed,
+                             backend=args.backend, profile=profile, progress=prog,
+                             counterexample_dir=cx_dir, backend_options=_backend_options(args),
+                             overrides=overrides or None)
+            if getattr(args, "thresholds", False):
+                _add_threshold(r, rep, args, profile)
+            if store is not None:
+                store.put(skey, r, rep)
         reports.append(rep)
         print(summary_line(rep), flush=True)
         if on_report:
             on_report(reports)
     return reports
+
+
+def _store_key(result, args: argparse.Namespace, profile: str, overrides: dict) -> str:
+    from boundcheck.run.store import record_key
+
+    return record_key(result, params=result.resolve_params(profile, overrides or None),
+                      seed=args.seed, profile=profile, backend=args.backend,
+                      instances=args.instances, backend_options=_backend_options(args),
+                      extra={"thresholds": bool(getattr(args, "thresholds", False))})
 
 
 def _add_threshold(result, rep: Report, args: argparse.Namespace, profile: str) -> None:
@@ -226,7 +247,13 @@ def cmd_audit(args: argparse.Namespace) -> int:
     reports: list[Report] = []
     print(f"auditing {len(results)} results ({profile} profile) -> {out}/", flush=True)
     try:
-        reports = _check(results, args, profile, out / "counterexamples", on_report=save_partial)
+        store = None
+        if not args.fresh:
+            from boundcheck.run.store import ResultStore
+
+            store = ResultStore(args.store or out / "store.sqlite")
+        reports = _check(results, args, profile, out / "counterexamples",
+                         on_report=save_partial, store=store)
     except KeyboardInterrupt:
         print(f"\ninterrupted: partial results kept in {partial}", file=sys.stderr)
         return 130
@@ -245,6 +272,20 @@ def cmd_audit(args: argparse.Namespace) -> int:
     print(f"\n{len(reports) - len(bad)}/{len(reports)} as expected in {meta['wall_time_s']} s; "
           f"report: {out / 'report.md'}")
     return 0 if not bad else 1
+
+
+def cmd_store(args: argparse.Namespace) -> int:
+    from boundcheck.run.store import ResultStore, code_hash
+
+    if not Path(args.path).exists():
+        raise BoundcheckError(f"no result store at {args.path}")
+    st = ResultStore(args.path)
+    if args.action == "gc":
+        removed = st.gc({r.key: code_hash(r) for r in registry.all_results(None)})
+        print(f"removed {removed} stale records")
+    print(json.dumps(st.info(), indent=1))
+    st.close()
+    return 0
 
 
 def cmd_recheck(args: argparse.Namespace) -> int:
@@ -319,7 +360,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         _nonnegative(args)
-        return {"list": cmd_list, "check": cmd_check, "audit": cmd_audit,
+        return {"list": cmd_list, "check": cmd_check, "audit": cmd_audit, "store": cmd_store,
                 "recheck": cmd_recheck, "figure": cmd_figure,
                 "falsify": cmd_falsify}[args.cmd](args)
     except BoundcheckError as exc:

@@ -23,6 +23,8 @@ def layer_of(module: str) -> int:
     if len(parts) == 1:
         return LAYERS.index("cli")
     head = parts[1]
+    if head == "version":
+        return 0  # the version string sits with the exception types at the bottom
     if head in TOP:
         return LAYERS.index("cli")
     assert head in LAYERS, f"boundcheck.{head} belongs to no layer; add it to LAYERS"

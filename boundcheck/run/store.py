@@ -1,0 +1,125 @@
+"""Content-addressed result store (issue 15): one SQLite file of finished reports.
+
+Each record is keyed by a hash of everything a report depends on: the result key, a hash of
+the source of the module defining the result's check plus the boundcheck version, the
+resolved parameters, seed, profile, backend (and its options), instance count and the
+numpy/flint versions. The value is ``Report.to_dict()``; :func:`report_from_dict` rebuilds
+the Report so that ``write_json`` produces the same ``results.json``. Writes are single
+transactions in WAL mode, so a killed process leaves the file consistent; a record whose
+code hash differs from the current code is never looked up (its key differs) and
+``gc`` deletes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import sqlite3
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from boundcheck.check.harness import Report
+from boundcheck.check.verdict import Verdict
+from boundcheck.version import __version__
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    key TEXT PRIMARY KEY,
+    result_key TEXT NOT NULL,
+    code_hash TEXT NOT NULL,
+    report TEXT NOT NULL,
+    created REAL NOT NULL
+)"""
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def code_hash(result: Any) -> str:
+    """Hash of the source of the module defining ``result.check`` and the engine version."""
+    mod = inspect.getmodule(result.check)
+    try:
+        src = inspect.getsource(mod) if mod is not None else ""
+    except (OSError, TypeError):
+        src = repr(result.check)  # no source: never equal across processes by accident
+    return _sha(f"{__version__}\n{getattr(mod, '__name__', '?')}\n{src}")
+
+
+def _lib_versions() -> dict[str, str]:
+    import numpy
+
+    try:
+        import flint
+
+        fl = getattr(flint, "__version__", "?")
+    except ImportError:
+        fl = "absent"
+    return {"numpy": numpy.__version__, "flint": fl, "python": sys.version.split()[0]}
+
+
+def record_key(result: Any, *, params: dict, seed: int, profile: str, backend: str,
+               instances: int | None, backend_options: dict | None = None,
+               extra: dict | None = None) -> str:
+    """The content key of one result run (see module docstring)."""
+    payload = {"result": result.key, "code": code_hash(result), "params": params,
+               "seed": seed, "profile": profile, "backend": backend,
+               "backend_options": backend_options or {}, "instances": instances,
+               "libs": _lib_versions(), "extra": extra or {}}
+    return _sha(json.dumps(payload, sort_keys=True, default=repr))
+
+
+def report_from_dict(d: dict[str, Any]) -> Report:
+    """Inverse of ``Report.to_dict`` (the JSON form is already what results.json holds)."""
+    return Report(id=d["id"], key=d["key"], variant=d["variant"], erratum=d["erratum"],
+                  check_type=d["check_type"], verdict=Verdict(d["verdict"]),
+                  backend=d["backend"], certified=d["certified"], counts=d["counts"],
+                  tightness=d["tightness"], seeds=d["seeds"], details=d["details"],
+                  counterexamples=d["counterexamples"], messages=d["messages"],
+                  params=d["params"], elapsed=d["elapsed_s"])
+
+
+class ResultStore:
+    """One SQLite file of finished reports, keyed by :func:`record_key`."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, timeout=60)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        with self.db:
+            self.db.execute(_SCHEMA)
+
+    def get(self, key: str) -> Report | None:
+        row = self.db.execute("SELECT report FROM records WHERE key=?", (key,)).fetchone()
+        return report_from_dict(json.loads(row[0])) if row else None
+
+    def put(self, key: str, result: Any, report: Report) -> None:
+        text = json.dumps(report.to_dict(), sort_keys=True)
+        with self.db:  # one transaction
+            self.db.execute("INSERT OR REPLACE INTO records VALUES (?,?,?,?,?)",
+                            (key, report.key, code_hash(result), text, time.time()))
+
+    def info(self) -> dict[str, Any]:
+        n = self.db.execute("SELECT COUNT(*) FROM records").fetchone()[0]
+        per = self.db.execute("SELECT result_key, COUNT(*) FROM records GROUP BY result_key"
+                              ).fetchall()
+        return {"path": str(self.path), "records": n, "results": len(per),
+                "bytes": self.path.stat().st_size if self.path.exists() else 0}
+
+    def gc(self, current: dict[str, str]) -> int:
+        """Delete records whose code hash differs from ``current[result_key]`` (or whose
+        result is no longer registered); return how many were deleted."""
+        rows = self.db.execute("SELECT key, result_key, code_hash FROM records").fetchall()
+        stale = [(k,) for k, rk, ch in rows if current.get(rk) != ch]
+        with self.db:
+            self.db.executemany("DELETE FROM records WHERE key=?", stale)
+        self.db.execute("VACUUM")
+        return len(stale)
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,0 +1,109 @@
+"""Result store and resume (issue 15)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from boundcheck.check import registry
+from boundcheck.check.harness import run_result
+from boundcheck.check.verdict import Verdict
+from boundcheck.output.report import write_json
+from boundcheck.run.store import ResultStore, code_hash, record_key, report_from_dict
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _comparable(path: Path) -> list[dict]:
+    """results.json without wall times (elapsed differs between runs by nature)."""
+    rows = json.loads(path.read_text())["results"]
+    for row in rows:
+        row.pop("elapsed_s")
+    return rows
+
+
+def _one_result():
+    return registry.all_results("hxp20")[0]
+
+
+def test_report_round_trips_through_the_store(tmp_path: Path) -> None:
+    r = _one_result()
+    rep = run_result(r, instances=2, seed=0, profile="quick")
+    key = record_key(r, params=r.resolve_params("quick"), seed=0, profile="quick",
+                     backend="float64", instances=2)
+    st = ResultStore(tmp_path / "s.sqlite")
+    assert st.get(key) is None
+    st.put(key, r, rep)
+    back = st.get(key)
+    assert back is not None and back.verdict is rep.verdict
+    write_json([rep], tmp_path / "a.json")
+    write_json([back], tmp_path / "b.json")
+    a, b = (json.loads((tmp_path / n).read_text())["results"] for n in ("a.json", "b.json"))
+    assert a == b
+    assert st.info()["records"] == 1
+    assert report_from_dict(rep.to_dict()).to_dict() == rep.to_dict()
+
+
+def test_key_changes_with_every_input_and_gc_drops_stale_code(tmp_path: Path) -> None:
+    r = _one_result()
+    base = dict(params=r.resolve_params("quick"), seed=0, profile="quick",
+                backend="float64", instances=2)
+    k0 = record_key(r, **base)
+    assert record_key(r, **base) == k0
+    for change in ({"seed": 1}, {"profile": "full"}, {"backend": "arb"}, {"instances": 3},
+                   {"params": {**base["params"], "zz": 1}}):
+        assert record_key(r, **{**base, **change}) != k0
+    st = ResultStore(tmp_path / "s.sqlite")
+    rep = run_result(r, instances=2, seed=0, profile="quick")
+    st.put(k0, r, rep)
+    assert st.gc({r.key: code_hash(r)}) == 0
+    assert st.gc({r.key: "different code"}) == 1
+    assert st.get(k0) is None
+    assert rep.verdict in set(Verdict)
+
+
+def _audit(out: Path, *extra: str) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "boundcheck", "audit", "--paper", "hxp20", "--quick",
+           "--no-thresholds", "--out", str(out), *extra]
+    return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+def _records(db: Path) -> int:
+    if not db.exists():
+        return 0
+    try:
+        con = sqlite3.connect(db, timeout=5)
+        n = con.execute("SELECT COUNT(*) FROM records").fetchone()[0]
+        con.close()
+        return n
+    except sqlite3.OperationalError:
+        return 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+def test_killed_audit_resumes_to_identical_results(tmp_path: Path, sig: int) -> None:
+    ref = tmp_path / "ref"
+    assert _audit(ref, "--fresh").wait(timeout=600) == 0
+    out = tmp_path / "run"
+    proc = _audit(out)
+    db = out / "store.sqlite"
+    deadline = time.monotonic() + 600
+    while _records(db) < 10 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, "audit finished before it could be interrupted"
+    proc.send_signal(sig)
+    proc.wait(timeout=60)
+    done = _records(db)
+    assert 10 <= done < len(registry.all_results("hxp20"))
+    assert not (out / "results.json").exists()
+    assert _audit(out).wait(timeout=600) == 0
+    assert _comparable(out / "results.json") == _comparable(ref / "results.json")
