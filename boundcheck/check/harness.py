@@ -290,6 +290,11 @@ def _run_deterministic(result: Result, chk: Deterministic, params: Params, n: in
                     save_counterexample(path, result, inst, seed=where, backend=be.name,
                                         overrides=overrides, outcomes=bad)
                     rep.counterexamples.append(str(path))
+                    if be.certified:  # a standalone stdlib verifier where one exists
+                        from boundcheck.check.verifiers import write_verifier
+                        script = write_verifier(path)
+                        if script is not None:
+                            rep.details.setdefault("verifiers", []).append(str(script))
         if progress:
             progress(k + 1, n, result.key)
     rep.counts = c
