@@ -2,4 +2,5 @@ import sys
 
 from boundcheck.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # a spawned worker imports this module
+    sys.exit(main())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from pathlib import Path
 from boundcheck.check import registry
 from boundcheck.check.harness import Report, recheck, run_result
 from boundcheck.check.params import schema, validate_overrides
+from boundcheck.check.sensitivity import attach_threshold
 from boundcheck.errors import BoundcheckError
 from boundcheck.output.plots import margin_chart
 from boundcheck.output.report import markdown, summary_line, table, write_json
@@ -92,6 +94,8 @@ def _parser() -> argparse.ArgumentParser:
     au.add_argument("--store", default=None, metavar="PATH",
                     help="result store to resume from (default DIR/store.sqlite)")
     au.add_argument("--fresh", action="store_true", help="ignore the result store")
+    au.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
+                    help="local worker processes (default: all cores)")
     common(au)
     st = sub.add_parser("store", help="show or prune a result store")
     st.add_argument("action", choices=["info", "gc"])
@@ -146,6 +150,9 @@ def _check(results: Sequence, args: argparse.Namespace, profile: str, cx_dir: Pa
     overrides = _overrides(getattr(args, "sets", []))
     for r in results:  # refuse bad overrides before anything runs
         validate_overrides(r, overrides, profile)
+    workers = getattr(args, "workers", None) or 1
+    if workers > 1 and len(results) > 1:
+        return _check_parallel(results, args, profile, cx_dir, overrides, store, workers)
     for r in results:
         skey = _store_key(r, args, profile, overrides) if store is not None else None
         rep = store.get(skey) if store is not None else None
@@ -165,6 +172,36 @@ def _check(results: Sequence, args: argparse.Namespace, profile: str, cx_dir: Pa
     return reports
 
 
+def _check_parallel(results: Sequence, args: argparse.Namespace, profile: str, cx_dir: Path,
+                    overrides: dict, store, workers: int) -> list[Report]:
+    from boundcheck.run.executor import run_parallel
+
+    keys = [_store_key(r, args, profile, overrides) if store is not None else None
+            for r in results]
+    reports: list = [store.get(k) if store is not None else None for k in keys]
+    todo = [i for i, rep in enumerate(reports) if rep is None]
+    t0, n = time.monotonic(), len(results)
+    done = [n - len(todo)]
+
+    def finished(j: int, rep: Report) -> None:
+        i = todo[j]
+        reports[i] = rep
+        if store is not None:
+            store.put(keys[i], results[i], rep)
+        done[0] += 1
+        el = time.monotonic() - t0
+        left = el / max(1, done[0] - (n - len(todo))) * (n - done[0])
+        print(summary_line(rep), flush=True)
+        if not args.quiet:
+            print(f"  [result {done[0]} of {n}; {el:.0f} s elapsed, ~{left:.0f} s left]",
+                  file=sys.stderr, flush=True)
+
+    if todo:
+        run_parallel([results[i] for i in todo], args, profile, cx_dir, overrides,
+                     workers, finished)
+    return reports
+
+
 def _store_key(result, args: argparse.Namespace, profile: str, overrides: dict) -> str:
     from boundcheck.run.store import record_key
 
@@ -175,20 +212,8 @@ def _store_key(result, args: argparse.Namespace, profile: str, overrides: dict) 
 
 
 def _add_threshold(result, rep: Report, args: argparse.Namespace, profile: str) -> None:
-    """Measure the detection threshold of a passing deterministic result with a constant."""
-    from boundcheck.check.sensitivity import detection_threshold
-
-    if rep.check_type != "deterministic" or result.erratum or not rep.as_expected:
-        return
-    if getattr(args, "sets", None):
-        return  # thresholds are measured at the printed parameters only
-    th = detection_threshold(result, seed=args.seed, profile=profile,
-                             instances=args.instances)
-    if th is not None:
-        rep.details["detection_threshold"] = th.to_dict()
-        rep.tightness["detection_threshold"] = th.refuted_at
-        rep.messages.append(f"detection threshold: {th.describe()}"
-                            + (f" ({th.note})" if th.note else ""))
+    attach_threshold(result, rep, seed=args.seed, profile=profile, instances=args.instances,
+                     overridden=bool(getattr(args, "sets", None)))
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -107,3 +107,11 @@ def test_killed_audit_resumes_to_identical_results(tmp_path: Path, sig: int) -> 
     assert not (out / "results.json").exists()
     assert _audit(out).wait(timeout=600) == 0
     assert _comparable(out / "results.json") == _comparable(ref / "results.json")
+
+
+@pytest.mark.slow
+def test_worker_count_does_not_change_results(tmp_path: Path) -> None:
+    for w in ("1", "2"):
+        assert _audit(tmp_path / w, "--fresh", "--workers", w).wait(timeout=900) == 0
+    assert _comparable(tmp_path / "1" / "results.json") == _comparable(
+        tmp_path / "2" / "results.json")

@@ -113,3 +113,20 @@ def detection_threshold(result: Result, seed: int = 0, profile: str = "quick",
     if hi > 0.5 * r_max:
         note = "instances do not reach the bound: only moves near the broken value are refuted"
     return Threshold(name, good, bad, direction, hi, lo, runs, note)
+
+
+def attach_threshold(result: Result, rep: Any, seed: int = 0, profile: str = "quick",
+                     instances: int | None = None, overridden: bool = False) -> None:
+    """Measure the threshold of a passing deterministic result and record it in ``rep``
+    (``details["detection_threshold"]``, ``tightness``, a message). Thresholds are measured
+    at the printed parameters only (``overridden``: skip)."""
+    if rep.check_type != "deterministic" or result.erratum or not rep.as_expected:
+        return
+    if overridden:
+        return
+    th = detection_threshold(result, seed=seed, profile=profile, instances=instances)
+    if th is not None:
+        rep.details["detection_threshold"] = th.to_dict()
+        rep.tightness["detection_threshold"] = th.refuted_at
+        rep.messages.append(f"detection threshold: {th.describe()}"
+                            + (f" ({th.note})" if th.note else ""))

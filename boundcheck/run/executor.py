@@ -1,0 +1,87 @@
+"""Parallel execution of an audit's results on local cores (issue 15).
+
+Each task runs one result in a worker process started with the ``spawn`` method; the
+workers inherit ``OMP_NUM_THREADS=1`` (and the OpenBLAS/MKL equivalents), set before they
+import numpy, so BLAS stays single-threaded and worker counts do not compete. A result's
+instances are seeded from (seed, result, instance) alone, so the reports do not depend on
+the number of workers or the order in which they finish. Finished reports are handed to
+``on_done`` in completion order (the caller streams them into the store).
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
+
+_BLAS_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+              "BLIS_NUM_THREADS", "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
+
+
+def _watch_parent(parent: int) -> None:
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)  # the audit process died (e.g. SIGKILL): do not outlive it
+
+
+def _init_worker() -> None:
+    import threading
+
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+    try:  # numpy is already imported by now; threadpoolctl can still pin it
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except ImportError:
+        pass  # the environment variables set before spawn already did it
+
+
+def _run_one(key: str, args: argparse.Namespace, profile: str, cx_dir: str,
+             overrides: dict) -> Any:
+    from boundcheck.check import registry
+    from boundcheck.check.harness import run_result
+    from boundcheck.check.sensitivity import attach_threshold
+
+    (result,) = registry.lookup(key) if "[" in key else [
+        r for r in registry.all_results(None) if r.key == key]
+    rep = run_result(result, instances=args.instances, seed=args.seed, backend=args.backend,
+                     profile=profile, counterexample_dir=Path(cx_dir),
+                     backend_options={"prec": args.prec} if getattr(args, "prec", None) else {},
+                     overrides=overrides or None)
+    if getattr(args, "thresholds", False):
+        attach_threshold(result, rep, seed=args.seed, profile=profile, instances=args.instances,
+                         overridden=bool(overrides))
+    return rep
+
+
+def run_parallel(results: Sequence[Any], args: argparse.Namespace, profile: str,
+                 cx_dir: Path, overrides: dict, workers: int,
+                 on_done: Callable[[int, Any], None]) -> None:
+    """Run ``results`` on ``workers`` processes; call ``on_done(index, report)`` as each ends."""
+    saved = {v: os.environ.get(v) for v in _BLAS_VARS}
+    os.environ.update({v: "1" for v in _BLAS_VARS})
+    try:
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                                 initializer=_init_worker) as pool:
+            futs = {pool.submit(_run_one, r.key, args, profile, str(cx_dir), overrides): i
+                    for i, r in enumerate(results)}
+            try:
+                for fut in as_completed(futs):
+                    on_done(futs[fut], fut.result())
+            except BaseException:
+                for f in futs:
+                    f.cancel()
+                raise
+    finally:
+        for v, old in saved.items():
+            if old is None:
+                os.environ.pop(v, None)
+            else:
+                os.environ[v] = old
