@@ -27,3 +27,14 @@ def test_only_one_continuous_constant_is_moved() -> None:
     assert numeric_constant(r) is not None
     assert numeric_constant(replace(r, broken={"ec_bound": 1.3, "upper": 1.0})) is None
     assert numeric_constant(replace(r, broken={"ec_bound": True})) is None
+
+
+def test_list_valued_constants_get_a_fraction_threshold() -> None:
+    from boundcheck.check.sensitivity import fraction_threshold
+
+    r = get("hxp20.eq_expand")  # ratio_band [3.5, 4.5] -> broken [1.8, 2.2]
+    assert numeric_constant(r) is None
+    th = fraction_threshold(r, seed=0)
+    assert th is not None and th.mode == "fraction" and th.refuted_at is not None
+    assert 0 < th.held_at < th.refuted_at < 1
+    assert "of the way" in th.describe()

@@ -38,6 +38,9 @@ class Threshold:
     held_at: float  # largest relative move seen not refuted (0 at the printed constant)
     runs: int
     note: str = ""
+    #: "relative": moves are relative changes of one constant; "fraction": fractions of the
+    #: way from the printed values to the broken variant (lists, several constants)
+    mode: str = "relative"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -47,6 +50,9 @@ class Threshold:
             return f"{self.param}: broken value {self.broken:g} not refuted"
         if self.held_at == 0.0 and self.refuted_at <= FLOOR:
             return f"{self.param}: catches a move below {FLOOR:.0e}"
+        if self.mode == "fraction":
+            return (f"{self.param}: catches a move {100 * self.refuted_at:.3g}% of the way to "
+                    f"the broken variant (not {100 * self.held_at:.3g}%)")
         return (f"{self.param}: catches a {100 * self.refuted_at:.3g}% stronger constant "
                 f"(not {100 * self.held_at:.3g}%)")
 
@@ -68,6 +74,78 @@ def numeric_constant(result: Result) -> tuple[str, float, float] | None:
     if bad == good or not (math.isfinite(bad) and math.isfinite(good)):
         return None
     return name, float(good), float(bad)
+
+
+def _is_num(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def interpolable(result: Result) -> dict[str, tuple[Any, Any]] | None:
+    """Broken overrides that can be approached continuously: every key a float, or a list of
+    numbers of the printed list's length, with at least one float involved (a discrete size
+    has no continuum of moves). None when any key is not of that kind."""
+    broken = result.broken or {}
+    if not broken:
+        return None
+    out = {}
+    for name, bad in broken.items():
+        good = result.params.get(name)
+        if _is_num(good) and _is_num(bad):
+            if isinstance(good, int) and isinstance(bad, int):
+                return None
+            out[name] = (good, bad)
+        elif (isinstance(good, list | tuple) and isinstance(bad, list | tuple)
+              and len(good) == len(bad) and good
+              and all(_is_num(g) and _is_num(b) for g, b in zip(good, bad, strict=True))
+              and not all(isinstance(v, int) for v in [*good, *bad])):
+            out[name] = (list(good), list(bad))
+        else:
+            return None
+    return out if any(g != b for g, b in out.values()) else None
+
+
+def _toward(pairs: dict[str, tuple[Any, Any]], r: float) -> dict[str, Any]:
+    def lerp(g: Any, b: Any) -> Any:
+        if isinstance(g, list):
+            return [float(x) + r * (float(y) - float(x)) for x, y in zip(g, b, strict=True)]
+        return float(g) + r * (float(b) - float(g))
+    return {k: lerp(g, b) for k, (g, b) in pairs.items()}
+
+
+def fraction_threshold(result: Result, seed: int = 0, profile: str = "quick",
+                       backend: str = "float64", steps: int = 8,
+                       instances: int | None = None) -> Threshold | None:
+    """For broken variants that move lists or several constants at once: the smallest
+    fraction r of the way from the printed values to the broken ones that is refuted
+    (``refuted_at`` and ``held_at`` are fractions, ``param`` names the keys moved)."""
+    pairs = interpolable(result)
+    if pairs is None:
+        return None
+
+    def run(r: float) -> bool:
+        rep = run_result(result, instances=instances, seed=seed, backend=backend,
+                         profile=profile, overrides=_toward(pairs, r))
+        return _refutes(rep)
+
+    name = "+".join(sorted(pairs))
+    runs = 1
+    if not run(1.0):
+        return Threshold(name, 0.0, 1.0, 1, None, 0.0, runs, "the broken variant is not refuted",
+                         mode="fraction")
+    runs += 1
+    if run(FLOOR):
+        return Threshold(name, 0.0, 1.0, 1, FLOOR, 0.0, runs, mode="fraction")
+    lo, hi = FLOOR, 1.0
+    for _ in range(steps):
+        mid = math.sqrt(lo * hi)
+        runs += 1
+        if run(mid):
+            hi = mid
+        else:
+            lo = mid
+    note = ("instances do not reach the bound: only moves near the broken value are refuted"
+            if hi > 0.5 else "")
+    return Threshold(name, 0.0, 1.0, 1, hi, lo, runs, note, mode="fraction")
 
 
 def _refutes(rep: Any) -> bool:
@@ -125,6 +203,8 @@ def attach_threshold(result: Result, rep: Any, seed: int = 0, profile: str = "qu
     if overridden:
         return
     th = detection_threshold(result, seed=seed, profile=profile, instances=instances)
+    if th is None:
+        th = fraction_threshold(result, seed=seed, profile=profile, instances=instances)
     if th is not None:
         rep.details["detection_threshold"] = th.to_dict()
         rep.tightness["detection_threshold"] = th.refuted_at

@@ -151,11 +151,14 @@ def markdown(reports: Sequence[Report], meta: dict | None = None,
             th = r.details.get("detection_threshold")
             if th:
                 ref = th.get("refuted_at")
-                extra.append("detection threshold: " + (
-                    f"{th['param']} broken value not refuted" if ref is None else
-                    f"{th['param']} {100 * ref:.3g}% stronger is refuted, "
-                    f"{100 * th['held_at']:.3g}% is not") + (f" — {th['note']}" if th.get('note')
-                                                              else ""))
+                way = ("of the way to the broken variant" if th.get("mode") == "fraction"
+                       else "stronger")
+                text = (f"{th['param']} broken value not refuted" if ref is None else
+                        f"{th['param']} {100 * ref:.3g}% {way} is refuted, "
+                        f"{100 * th['held_at']:.3g}% is not")
+                if th.get("note"):
+                    text += f" — {th['note']}"
+                extra.append("detection threshold: " + text)
             if r.counterexamples:
                 extra.append("counterexamples: " + ", ".join(f"`{p}`" for p in r.counterexamples))
             if r.messages and not r.as_expected:
