@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from boundcheck.check import registry
+from boundcheck.check.examples import record_found, run_options, store_extra
 from boundcheck.check.harness import Report, recheck, run_result
 from boundcheck.check.params import schema, validate_overrides
 from boundcheck.check.sensitivity import attach_threshold
@@ -67,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="float64 (default), ball (certified), or another registered one")
         sp.add_argument("--prec", type=int, default=None, help="precision in bits (ball/mpmath)")
         sp.add_argument("--quiet", action="store_true", help="no progress on stderr")
+        _hunt_options(sp)
 
     ck = sub.add_parser("check", help="check the given results")
     ck.add_argument("ids", nargs="+", metavar="ID")
@@ -122,6 +124,8 @@ def _nonnegative(args: argparse.Namespace) -> None:
         raise BoundcheckError(f"--instances must be at least 1, got {args.instances}")
     if getattr(args, "seed", 0) < 0:
         raise BoundcheckError(f"--seed must be non-negative, got {args.seed}")
+    if getattr(args, "hunt", 0) < 0:
+        raise BoundcheckError(f"--hunt must be a non-negative budget, got {args.hunt}")
     if getattr(args, "prec", None) is not None and args.prec < 16:
         raise BoundcheckError(f"--prec must be at least 16 bits, got {args.prec}")
 
@@ -160,11 +164,12 @@ def _check(results: Sequence, args: argparse.Namespace, profile: str, cx_dir: Pa
             rep = run_result(r, instances=args.instances, seed=args.seed,
                              backend=args.backend, profile=profile, progress=prog,
                              counterexample_dir=cx_dir, backend_options=_backend_options(args),
-                             overrides=overrides or None)
+                             overrides=overrides or None, **run_options(r.key, args))
             if getattr(args, "thresholds", False):
                 _add_threshold(r, rep, args, profile)
             if store is not None:
                 store.put(skey, r, rep)
+            record_found(args, rep)
         reports.append(rep)
         print(summary_line(rep), flush=True)
         if on_report:
@@ -188,6 +193,7 @@ def _check_parallel(results: Sequence, args: argparse.Namespace, profile: str, c
         reports[i] = rep
         if store is not None:
             store.put(keys[i], results[i], rep)
+        record_found(args, rep)
         done[0] += 1
         el = time.monotonic() - t0
         left = el / max(1, done[0] - (n - len(todo))) * (n - done[0])
@@ -208,7 +214,8 @@ def _store_key(result, args: argparse.Namespace, profile: str, overrides: dict) 
     return record_key(result, params=result.resolve_params(profile, overrides or None),
                       seed=args.seed, profile=profile, backend=args.backend,
                       instances=args.instances, backend_options=_backend_options(args),
-                      extra={"thresholds": bool(getattr(args, "thresholds", False))})
+                      extra={"thresholds": bool(getattr(args, "thresholds", False)),
+                             **store_extra(result.key, args)})
 
 
 def _add_threshold(result, rep: Report, args: argparse.Namespace, profile: str) -> None:
@@ -263,6 +270,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
             "backend": args.backend, "paper": args.paper or "all"}
     by_key = {r.key: r for r in results}
     partial = out / "results.partial.json"
+    if args.hunt and args.examples is None:
+        args.examples = str(out / "examples.sqlite")
 
     def save_partial(reps: list[Report]) -> None:
         write_json(reps, partial, {**meta, "complete": False,
@@ -331,6 +340,16 @@ def cmd_figure(args: argparse.Namespace) -> int:
         print(path)
     print(f"{args.id}: {len(paths)} files in {time.monotonic() - t0:.1f} s", file=sys.stderr)
     return 0
+
+
+def _hunt_options(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--hunt", type=int, default=0, metavar="N",
+                    help="before sampling each deterministic result, run a CMA-ES hunt of N "
+                         "float64 evaluations for its tightest instance and judge that "
+                         "instance too (audit records it in DIR/examples.sqlite)")
+    sp.add_argument("--examples", default=None, metavar="PATH",
+                    help="example database: its hardest stored instance of each result is "
+                         "replayed first (written by --hunt and by falsify)")
 
 
 def _falsify_parser(sub: argparse._SubParsersAction) -> None:

@@ -214,10 +214,60 @@ def shrink_numbers(result: Result, inst: Any, params: Params, backend: str = "ba
     return inst, None
 
 
+#: size parameters a structural shrink restricts (lists of sizes the sampler chooses from)
+SIZE_PARAM_SUFFIX = "_choices"
+
+
+def size_params(params: Params) -> list[str]:
+    """Names of the list-of-integer size parameters (``L_choices``, ``m_choices``, ...)."""
+    out = []
+    for name, v in params.items():
+        if name.endswith(SIZE_PARAM_SUFFIX) and isinstance(v, list | tuple) and len(v) > 1 \
+                and all(isinstance(x, int) and not isinstance(x, bool) for x in v):
+            out.append(name)
+    return sorted(out)
+
+
+def shrink_structure(result: Result, params: Params, budget: int, seed: int,
+                     backend: str = "ball") -> tuple[Params, Best | None, list[str]]:
+    """Fewer layers, smaller widths: for each size parameter, the smallest single value at
+    which a search of ``budget`` evaluations still finds a violation the certified backend
+    confirms (the most negative certified margin among the values tried at that size).
+    Returns the restricted parameters, the violation found under them (None if no
+    restriction kept one) and what was shrunk."""
+    cur, found, said = dict(params), None, []
+    for name in size_params(params):
+        for v in sorted(set(cur[name])):
+            trial = {**cur, name: [v]}
+            b = cma_search(result, trial, budget, seed)
+            if b.score < 0 and b.instance is not None:
+                ok, _cert, _m, _bad = confirm(result, b.instance, trial, backend)
+                if ok:
+                    cur, found = trial, b
+                    said.append(f"{name} -> [{v}]")
+                    break
+    return cur, found, said
+
+
+def record_example(db_path: str | Path, key: str, best: Best, source: str) -> bool:
+    """Offer ``best`` to the example database at ``db_path`` (kept if harder)."""
+    from boundcheck.check.examples import ExampleDB
+
+    if best.instance is None or not math.isfinite(best.score):
+        return False
+    with ExampleDB(db_path) as db:
+        try:
+            return db.offer(key, best.instance, best.score, best.condition, source)
+        except TypeError:  # an instance the exact serializer cannot store
+            return False
+
+
 def falsify(result: Result, budget: int = 2000, seed: int = 0, out: str | Path | None = None,
             profile: str = "quick", overrides: Params | None = None,
-            backend: str = "ball") -> FalsifyReport:
-    """Falsifier vs random sampling at ``budget`` evaluations; confirm and save a violation."""
+            backend: str = "ball", shrink: bool = True) -> FalsifyReport:
+    """Falsifier vs random sampling at ``budget`` evaluations; confirm, shrink (structure
+    then numbers) and save a violation; record the hardest instance in
+    ``OUT/examples.sqlite``."""
     if not isinstance(result.check, Deterministic):
         raise TypeError(f"{result.key}: only deterministic results can be falsified")
     params = result.resolve_params(profile, overrides)
@@ -230,14 +280,32 @@ def falsify(result: Result, budget: int = 2000, seed: int = 0, out: str | Path |
         if not ok:
             rep.messages.append(f"float64 violation ({b.condition}) not confirmed by {backend}")
             continue
-        inst, bits = shrink_numbers(result, b.instance, params, backend)
-        ok2, cert, _m, bad = confirm(result, inst, params, backend)
+        use_params, inst = params, b.instance
+        if shrink and size_params(params):
+            small, sb, said = shrink_structure(result, params, max(50, budget // 4), seed,
+                                               backend)
+            if sb is not None:
+                use_params, inst = small, sb.instance
+                rep.messages.append("structural shrink: " + ", ".join(said))
+        inst, bits = shrink_numbers(result, inst, use_params, backend)
+        ok2, cert, margin, bad = confirm(result, inst, use_params, backend)
+        if not ok2:  # cannot happen: every shrink step kept a confirmed violation
+            use_params, inst, bits = params, b.instance, None
+            ok2, cert, margin, bad = confirm(result, inst, params, backend)
         rep.refuted, rep.certified, rep.mantissa_bits = True, cert, bits
+        rep.messages.append(f"confirmed margin {margin:.6g} ({'certified' if cert else 'float64'})")
         if out is not None:
+            saved_over = {k: v for k, v in use_params.items() if params.get(k) != v or
+                          (overrides and k in overrides)}
             path = Path(out) / f"{result.key}-falsify-{seed}.json"
             save_counterexample(path, result, inst, seed=f"falsify:{seed}",
                                 backend=backend if cert else "float64",
-                                overrides=overrides, outcomes=bad)
+                                overrides=saved_over or None, outcomes=bad)
             rep.counterexample = str(path)
         break
+    if out is not None:
+        best = fal if fal.score <= rnd.score else rnd
+        if record_example(Path(out) / "examples.sqlite", result.key, best,
+                          f"falsify seed {seed} budget {budget}"):
+            rep.messages.append(f"hardest instance recorded in {Path(out) / 'examples.sqlite'}")
     return rep

@@ -7,10 +7,11 @@ instance is regenerable from (result key, parameters, seed, index): its generato
 
 from __future__ import annotations
 
+import math
 import time
 import traceback
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,8 @@ class Report:
     messages: list[str] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
     elapsed: float = 0.0
+    #: the hardest case met (instance, relative margin, condition, source); not serialized
+    found: Any = field(default=None, repr=False, compare=False)
 
     @property
     def as_expected(self) -> bool:
@@ -136,8 +139,15 @@ def run_result(result: Result, instances: int | None = None, seed: int = 0,
                backend: str = "float64", profile: str = "quick",
                overrides: Params | None = None, progress: Progress | None = None,
                counterexample_dir: str | Path | None = None,
-               backend_options: dict | None = None) -> Report:
-    """Check one result and return its report; never raises for a failing check."""
+               backend_options: dict | None = None,
+               replay: Sequence[tuple[str, Instance]] | None = None,
+               hunt_budget: int = 0) -> Report:
+    """Check one result and return its report; never raises for a failing check.
+
+    A deterministic result first evaluates ``replay`` (``(source, instance)`` pairs, e.g.
+    from the example database) and, with ``hunt_budget > 0``, the tightest instance a
+    CMA-ES hunt of that many float64 evaluations finds; both count like sampled instances
+    and are judged by the same backend."""
     params = result.resolve_params(profile, overrides)
     n = instances if instances is not None else int(params.get("instances", result.instances))
     be, note = _checking_backend(result, get_backend(backend, **(backend_options or {})))
@@ -153,8 +163,11 @@ def run_result(result: Result, instances: int | None = None, seed: int = 0,
     try:
         chk = result.check
         if isinstance(chk, Deterministic):
+            pre = list(replay or [])
+            if hunt_budget > 0:
+                pre.extend(_hunt(result, params, hunt_budget, seed, rep))
             _run_deterministic(result, chk, params, n, seed, be, rep, progress,
-                               counterexample_dir, overrides)
+                               counterexample_dir, overrides, pre)
         elif isinstance(chk, Statistical):
             _run_statistical(result, chk, params, n, seed, rep, progress)
         elif isinstance(chk, Scaling):
@@ -238,13 +251,79 @@ def evaluate_escalating(chk: Deterministic, inst: Instance, chain: list[Any], pa
         k += 1
 
 
+def _hunt(result: Result, params: Params, budget: int, seed: int, rep: Report
+          ) -> list[tuple[str, Instance]]:
+    """The falsifier's tightest instance at ``budget`` evaluations (empty if none)."""
+    from boundcheck.check.falsify import cma_search
+
+    t0 = time.perf_counter()
+    best = cma_search(result, params, budget, seed)
+    rep.details["hunt"] = {
+        "budget": budget, "tightest_score": best.score if math.isfinite(best.score) else None,
+        "condition": best.condition, "evals_to_violation": best.evals_to_violation,
+        "elapsed_s": round(time.perf_counter() - t0, 3)}
+    return [] if best.instance is None else [("hunt", best.instance)]
+
+
 def _run_deterministic(result: Result, chk: Deterministic, params: Params, n: int, seed: int,
                        be: Any, rep: Report, progress: Progress | None,
-                       cx_dir: str | Path | None, overrides: Params | None) -> None:
+                       cx_dir: str | Path | None, overrides: Params | None,
+                       pre: Sequence[tuple[str, Instance]] = ()) -> None:
     c = dict(tried=0, hypotheses_held=0, hypotheses_failed=0, hypotheses_undecided=0,
              conclusions_held=0, refuted=0, inconclusive=0, errors=0)
     chain: list[Any] = [be]
     used: dict[str, int] = {}
+
+    def case(inst: Instance, where: str, source: str) -> None:
+        c["tried"] += 1
+        try:
+            h, hyp, concl, by = evaluate_escalating(chk, inst, chain, params)
+        except Exception as exc:
+            c["errors"] += 1
+            rep.messages.append(f"seed {where}: {type(exc).__name__}: {exc}")
+            return
+        label = arithmetic_label(by)
+        used[label] = used.get(label, 0) + 1
+        if h is False:
+            c["hypotheses_failed"] += 1
+            return
+        if h is None:
+            c["hypotheses_undecided"] += 1
+            return
+        c["hypotheses_held"] += 1
+        _tightest(concl, rep.tightness, where)
+        _record_instance(rep, concl, where)
+        decided = [o for o in concl if o.status is not None and np.isfinite(o.relative_margin)]
+        if decided:
+            o = min(decided, key=lambda x: x.relative_margin)
+            if rep.found is None or o.relative_margin < rep.found[1]:
+                rep.found = (inst, float(o.relative_margin), f"{o.name} [{o.context}]", source)
+        status = combine(concl)
+        if status is True:
+            c["conclusions_held"] += 1
+        elif status is None:
+            c["inconclusive"] += 1
+            rep.seeds.append(where)
+        else:
+            c["refuted"] += 1
+            rep.seeds.append(where)
+            bad = [o for o in concl if o.status is False]
+            rep.messages.extend(f"{o.message()} [seed {where}; {label}]" for o in bad[:3])
+            if cx_dir is not None and len(rep.counterexamples) < 3:
+                path = Path(cx_dir) / f"{result.key}-{where.replace(':', '_')}.json"
+                save_counterexample(path, result, inst, seed=where, backend=be.name,
+                                    overrides=overrides, outcomes=bad)
+                rep.counterexamples.append(str(path))
+                if be.certified:  # a standalone stdlib verifier where one exists
+                    from boundcheck.check.verifiers import write_verifier
+                    script = write_verifier(path)
+                    if script is not None:
+                        rep.details.setdefault("verifiers", []).append(str(script))
+
+    for j, (source, inst) in enumerate(pre):
+        case(inst, f"{source}:{j}", source)
+    if pre:
+        rep.details["replayed"] = [s for s, _ in pre]
     for k in range(n):
         rng = instance_rng(result.key, seed, k)
         try:
@@ -255,46 +334,7 @@ def _run_deterministic(result: Result, chk: Deterministic, params: Params, n: in
             continue
         cases = sampled if isinstance(sampled, list) else [sampled]
         for j, inst in enumerate(cases):
-            where = f"{seed}:{k}" + (f":{j}" if len(cases) > 1 else "")
-            c["tried"] += 1
-            try:
-                h, hyp, concl, by = evaluate_escalating(chk, inst, chain, params)
-            except Exception as exc:
-                c["errors"] += 1
-                rep.messages.append(f"seed {where}: {type(exc).__name__}: {exc}")
-                continue
-            label = arithmetic_label(by)
-            used[label] = used.get(label, 0) + 1
-            if h is False:
-                c["hypotheses_failed"] += 1
-                continue
-            if h is None:
-                c["hypotheses_undecided"] += 1
-                continue
-            c["hypotheses_held"] += 1
-            _tightest(concl, rep.tightness, where)
-            _record_instance(rep, concl, where)
-            status = combine(concl)
-            if status is True:
-                c["conclusions_held"] += 1
-            elif status is None:
-                c["inconclusive"] += 1
-                rep.seeds.append(where)
-            else:
-                c["refuted"] += 1
-                rep.seeds.append(where)
-                bad = [o for o in concl if o.status is False]
-                rep.messages.extend(f"{o.message()} [seed {where}; {label}]" for o in bad[:3])
-                if cx_dir is not None and len(rep.counterexamples) < 3:
-                    path = Path(cx_dir) / f"{result.key}-{where.replace(':', '_')}.json"
-                    save_counterexample(path, result, inst, seed=where, backend=be.name,
-                                        overrides=overrides, outcomes=bad)
-                    rep.counterexamples.append(str(path))
-                    if be.certified:  # a standalone stdlib verifier where one exists
-                        from boundcheck.check.verifiers import write_verifier
-                        script = write_verifier(path)
-                        if script is not None:
-                            rep.details.setdefault("verifiers", []).append(str(script))
+            case(inst, f"{seed}:{k}" + (f":{j}" if len(cases) > 1 else ""), "sampler")
         if progress:
             progress(k + 1, n, result.key)
     rep.counts = c

@@ -45,6 +45,7 @@ def _init_worker() -> None:
 def _run_one(key: str, args: argparse.Namespace, profile: str, cx_dir: str,
              overrides: dict) -> Any:
     from boundcheck.check import registry
+    from boundcheck.check.examples import run_options
     from boundcheck.check.harness import run_result
     from boundcheck.check.sensitivity import attach_threshold
 
@@ -53,7 +54,7 @@ def _run_one(key: str, args: argparse.Namespace, profile: str, cx_dir: str,
     rep = run_result(result, instances=args.instances, seed=args.seed, backend=args.backend,
                      profile=profile, counterexample_dir=Path(cx_dir),
                      backend_options={"prec": args.prec} if getattr(args, "prec", None) else {},
-                     overrides=overrides or None)
+                     overrides=overrides or None, **run_options(key, args))
     if getattr(args, "thresholds", False):
         attach_threshold(result, rep, seed=args.seed, profile=profile, instances=args.instances,
                          overridden=bool(overrides))
