@@ -127,3 +127,12 @@ def test_audit_hunt_cli_records_and_a_plain_audit_replays(planted, tmp_path, cap
 def test_negative_hunt_budget_is_refused(capsys):
     assert main(["audit", "--quick", "--hunt", "-1"]) == 2
     assert "--hunt" in capsys.readouterr().err
+
+
+def test_unsearchable_and_non_deterministic_results_are_refused(capsys):
+    assert main(["falsify", "hxp20.asm5_1", "--budget", "5"]) == 2
+    assert "not searchable" in capsys.readouterr().err
+    assert main(["falsify", "hxp20.thm4_1", "--budget", "5"]) == 2
+    assert "only deterministic" in capsys.readouterr().err
+    rep = run_result(registry.get("hxp20.asm5_1"), hunt_budget=50)
+    assert rep.verdict is Verdict.HOLDS_NUMERICALLY and "skipped" in rep.details["hunt"]

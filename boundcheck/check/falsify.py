@@ -33,6 +33,7 @@ from boundcheck.check.harness import (
 )
 from boundcheck.check.result import Deterministic, Params, Result
 from boundcheck.check.verdict import combine
+from boundcheck.errors import InputError
 
 PENALTY = 10.0
 
@@ -269,7 +270,10 @@ def falsify(result: Result, budget: int = 2000, seed: int = 0, out: str | Path |
     then numbers) and save a violation; record the hardest instance in
     ``OUT/examples.sqlite``."""
     if not isinstance(result.check, Deterministic):
-        raise TypeError(f"{result.key}: only deterministic results can be falsified")
+        raise InputError(f"{result.key}: only deterministic results can be falsified")
+    if not result.searchable:
+        raise InputError(f"{result.key}: not searchable (its conclusion is about the sampler's "
+                        "distribution, which an adversarial search breaks by design)")
     params = result.resolve_params(profile, overrides)
     rnd = random_search(result, params, budget, seed)
     fal = cma_search(result, params, budget, seed)

@@ -164,7 +164,10 @@ def run_result(result: Result, instances: int | None = None, seed: int = 0,
         chk = result.check
         if isinstance(chk, Deterministic):
             pre = list(replay or [])
-            if hunt_budget > 0:
+            if hunt_budget > 0 and not result.searchable:
+                rep.details["hunt"] = {"budget": hunt_budget, "skipped": "not searchable: "
+                                       "a statement about the sampler's distribution"}
+            elif hunt_budget > 0:
                 pre.extend(_hunt(result, params, hunt_budget, seed, rep))
             _run_deterministic(result, chk, params, n, seed, be, rep, progress,
                                counterexample_dir, overrides, pre)

@@ -119,6 +119,10 @@ class Result:
     #: Open ranges ``lo < x < hi`` (None: unbounded) for parameters a caller may override;
     #: see :mod:`boundcheck.check.params` for the ranges every paper shares.
     param_ranges: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    #: False when a conclusion is about the sampler's *distribution* (a chi-square test of
+    #: the generator, say): an adversarial choice sequence breaks it without saying anything
+    #: about the paper, so the falsifier and ``--hunt`` leave such a result alone.
+    searchable: bool = True
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
