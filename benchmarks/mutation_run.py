@@ -1,6 +1,9 @@
 """Planted wrong statements: how many does the quick audit catch? (issue 9's mutation run)
 
-    python benchmarks/mutation_run.py [--paper P] [--limit N] [--json out.json]
+    python benchmarks/mutation_run.py [--paper P] [--limit N] [--hunt B] [--json out.json]
+
+``--hunt B`` runs each mutant as ``audit --hunt B`` does: a CMA-ES hunt of B float64
+evaluations for the mutant's tightest instance, judged with the sampled ones.
 
 Every deterministic, non-erratum result registered gets up to three mutants, each a false
 variant of the statement built from the registered ``Result`` in memory (the same effect as
@@ -75,21 +78,26 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--paper")
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--json", dest="json_out")
+    ap.add_argument("--hunt", type=int, default=0, help="falsifier budget per mutant")
+    ap.add_argument("--keys", nargs="*", default=None, help="only these result keys")
     args = ap.parse_args(argv)
     rows = []
     t0 = time.monotonic()
     results = [r for r in all_results(args.paper)
-               if isinstance(r.check, Deterministic) and not r.erratum]
+               if isinstance(r.check, Deterministic) and not r.erratum
+               and (args.keys is None or r.key in args.keys)]
     for r in results[: args.limit]:
         base = run_result(r, profile="quick")
         if base.verdict not in PASSING:
             continue  # only mutate statements that pass as encoded
         for kind, m, overrides in mutants(r):
-            rep = run_result(m, profile="quick", overrides=overrides)
+            rep = run_result(m, profile="quick", overrides=overrides,
+                             hunt_budget=args.hunt if m.searchable else 0)
             rows.append({"key": r.key, "mutant": kind, "verdict": str(rep.verdict),
                          "caught": rep.verdict not in PASSING,
                          "refuted": rep.verdict is Verdict.REFUTED,
-                         "overrides": overrides})
+                         "overrides": overrides,
+                         "hunt_found": (rep.details.get("hunt") or {}).get("tightest_score")})
             print(f"{r.key:<34} {kind:<9} {rep.verdict}", flush=True)
     by_paper: dict[str, list[dict]] = {}
     for row in rows:
