@@ -36,6 +36,10 @@ from boundcheck.check.verdict import combine
 from boundcheck.errors import InputError
 
 PENALTY = 10.0
+#: the search moves at most this many leading choices of a sampler; later draws come from
+#: the fixed tail seed (a Haar-layer sampler can consume millions of uniforms, and CMA-ES
+#: population vectors of that length cost gigabytes)
+MAX_DIM = 2000
 
 
 @dataclass
@@ -147,19 +151,23 @@ def _start(obj: _Objective, rs: np.random.RandomState | np.random.Generator, n: 
 
 
 def cma_search(result: Result, params: Params, budget: int, seed: int,
-               sigma0: float = 0.5) -> Best:
-    """CMA-ES (separable above 200 dimensions) with restarts from random sampler draws."""
+               sigma0: float = 0.5, start_frac: float = 0.1) -> Best:
+    """CMA-ES (separable above 200 dimensions; at most ``MAX_DIM`` leading choices searched)
+    with restarts from random sampler draws; the
+    first start is the best of ``start_frac * budget`` random draws, later ones of up to
+    10."""
     import cma
 
     obj = _Objective(result, params, tail_seed=seed)
     rs = np.random.default_rng(np.random.SeedSequence([seed, 0xFA151F]))
     restart = 0
     while obj.evals < budget and not (obj.best.score < 0):
-        n0 = max(1, min(10, (budget - obj.evals) // 10))
+        n0 = max(1, int(start_frac * budget) if restart == 0 else
+                 min(10, (budget - obj.evals) // 10))
         z0 = _start(obj, rs, n0)
         if obj.best.score < 0 or obj.evals >= budget:
             break
-        dim = max(2, z0.size)
+        dim = min(max(2, z0.size), MAX_DIM)
         opts = {"seed": int(rs.integers(1, 2**31)), "verbose": -9,
                 "maxfevals": budget - obj.evals, "popsize": (4 + int(3 * math.log(dim))) *
                 2 ** restart, "CMA_diagonal": dim > 200, "tolfun": 1e-12}
