@@ -293,9 +293,25 @@ def test_escalation_exhausted_is_inconclusive():
         s = ops.sqrt(ops.scalar(2))
         return [Condition("sqrt2^2 == 2", s * s, "==", ops.scalar(2))]
 
-    rep = run_result(_toy_result(concl), backend="ball", backend_options={"prec": 64})
+    # without the exact step, an exact tie stays undecided at every Arb precision
+    rep = run_result(_toy_result(concl), backend="ball",
+                     backend_options={"prec": 64, "exact_ties": False})
     assert rep.verdict is Verdict.INCONCLUSIVE
     assert rep.details["arithmetic"] == {"arb-1024": 3}
+    # ball's last step (exact rationals and surds) decides the tie
+    rep = run_result(_toy_result(concl), backend="ball", backend_options={"prec": 64})
+    assert rep.verdict is Verdict.HOLDS
+    assert rep.details["arithmetic"] == {"exact-fmpq": 3}
+
+
+def test_escalation_exhausted_without_exact_form_is_inconclusive():
+    def concl(inst, ops, p):
+        e = ops.exp(ops.scalar(1))
+        return [Condition("e == e (two balls)", e, "==", ops.exp(ops.scalar(1)))]
+
+    rep = run_result(_toy_result(concl), backend="ball")
+    assert rep.verdict is Verdict.INCONCLUSIVE
+    assert rep.details["arithmetic"] == {"exact-fmpq": 3}
 
 
 def test_mpmath_reference_backend():
