@@ -232,6 +232,8 @@ class QSurd:
         o = _as_exact(other)
         if o is None:
             return NotImplemented if not isinstance(other, arb) else self.to_arb() / other
+        if _same(self, o) and not o.is_zero():
+            return QSurd.rat(1)
         s = o.single()
         if s is None or s[0] == 0:
             return self.to_arb() / o.to_arb()  # arb division by zero gives an unbounded ball
@@ -273,6 +275,141 @@ class QSurd:
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         parts = [f"{c}" if q == 1 else f"{c}*sqrt({q})" for q, c in self.terms.items()]
         return "QSurd(" + (" + ".join(parts) or "0") + ")"
+
+
+class QRoot:
+    """An exact real ``c sqrt(v)``: ``c`` rational, ``v > 0`` a :class:`QSurd` that is not a
+    rational (e.g. a singular value ``sqrt(lambda)`` of a 2x2 Gram matrix). Products of
+    roots and with surds stay exact; sums become balls; comparisons square exactly."""
+
+    __slots__ = ("c", "v")
+
+    def __init__(self, c: fmpq, v: QSurd) -> None:
+        self.c, self.v = c, v
+
+    def to_arb(self, prec: int | None = None) -> arb:
+        old = ctx.prec
+        if prec is not None:
+            ctx.prec = prec
+        try:
+            return arb(self.c) * self.v.to_arb().sqrt()
+        finally:
+            ctx.prec = old
+
+    def sign(self, max_prec: int = 1 << 15) -> int:
+        return 0 if self.c == 0 else (1 if self.c > 0 else -1)
+
+    def square(self) -> QSurd:
+        return QSurd({fmpq(1): self.c * self.c}) * self.v
+
+    def __neg__(self) -> QRoot:
+        return QRoot(-self.c, self.v)
+
+    def __mul__(self, other: Any) -> Any:
+        if isinstance(other, QRoot):
+            c = self.c * other.c
+            if _same(self.v, other.v):
+                return QSurd({fmpq(1): c}) * self.v
+            return _root_of(self.v * other.v, c)
+        o = _as_exact(other)
+        if o is None:
+            return NotImplemented if not isinstance(other, arb) else self.to_arb() * other
+        r = o.rational()
+        if r is not None:
+            return QRoot(self.c * r, self.v)
+        sg = o.sign()
+        if sg is None:
+            return self.to_arb() * o.to_arb()
+        return _root_of(self.v * (o * o), self.c * sg)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other: Any) -> Any:
+        if isinstance(other, QRoot):  # a / b = a b / b^2
+            num = self * other
+            den = other.square()
+            return num / den if isinstance(num, QSurd | QRoot) else num / den.to_arb()
+        o = _as_exact(other)
+        if o is not None and o.rational() is not None and o.rational() != 0:
+            return QRoot(self.c / o.rational(), self.v)
+        return self.to_arb() / bc.to_arb(other)
+
+    def __rtruediv__(self, other: Any) -> Any:
+        return bc.to_arb(other) / self.to_arb()
+
+    def _sum(self, other: Any, sign: int) -> Any:
+        o = _as_exact(other)
+        if o is not None and o.is_zero():
+            return self
+        if isinstance(other, QRoot) and _same(self.v, other.v):
+            return QRoot(self.c + sign * other.c, self.v)
+        return self.to_arb() + sign * bc.to_arb(other)
+
+    def __add__(self, other: Any) -> Any:
+        return self._sum(other, 1)
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Any) -> Any:
+        return self._sum(other, -1)
+
+    def __rsub__(self, other: Any) -> Any:
+        return (-self)._sum(other, 1)
+
+    def __pow__(self, n: Any) -> Any:
+        if isinstance(n, int | np.integer) and not isinstance(n, bool) and n >= 0:
+            n = int(n)
+            sq = self.square() ** (n // 2)
+            return sq * QRoot(fmpq(1), self.v) if n % 2 else sq
+        return NotImplemented
+
+    def __abs__(self) -> QRoot:
+        return QRoot(abs(self.c), self.v)
+
+    def __float__(self) -> float:
+        return float(self.to_arb(128).mid())
+
+
+def _same(a: QSurd, b: QSurd) -> bool:
+    return a.terms == b.terms
+
+
+def _root_of(v: QSurd, c: Any) -> Any:
+    """``c sqrt(v)`` for an exact ``v >= 0``, as a surd when ``v`` is rational."""
+    c = to_fmpq(c)
+    r = v.rational()
+    if r is not None:
+        return QSurd.sqrt_of(r) * QSurd.rat(c)
+    return QRoot(c, v)
+
+
+def exact_sign(x: Any, max_prec: int = 1 << 15) -> int | None:
+    """Sign of an exact value ``x - y`` style expression; None when not exact/undecided."""
+    if isinstance(x, QSurd | QRoot):
+        return x.sign(max_prec)
+    return None
+
+
+def _exact_diff_sign(a: Any, b: Any, max_prec: int) -> int | None:
+    """Exact sign of ``a - b`` for exact scalars (surds and roots), None otherwise."""
+    if isinstance(a, QRoot) or isinstance(b, QRoot):
+        sa = a.sign(max_prec) if isinstance(a, QSurd | QRoot) else None
+        sb = b.sign(max_prec) if isinstance(b, QSurd | QRoot) else None
+        if sa is None or sb is None:
+            return None
+        if sa != sb:
+            return (sa > sb) - (sa < sb)
+        if sa == 0:
+            return 0
+        a2 = a.square() if isinstance(a, QRoot) else a * a
+        b2 = b.square() if isinstance(b, QRoot) else b * b
+        d = a2 - b2
+        if not isinstance(d, QSurd):
+            return None
+        s2 = d.sign(max_prec)
+        return None if s2 is None else s2 * sa  # |a| vs |b|, same signs
+    d = a - b
+    return d.sign(max_prec) if isinstance(d, QSurd) else None
 
 
 def _as_exact(x: Any) -> QSurd | None:
@@ -463,6 +600,11 @@ class QExactBackend:
         if self._is_diagonal(S):
             d = [S[i, i] for i in range(n)]
             return QSurd.rat(min(d)), QSurd.rat(max(d))
+        if n == 2:  # lambda = (a+d)/2 -+ sqrt(((a-d)/2)^2 + b^2), b != 0 here
+            a, b, d = S[0, 0], S[0, 1], S[1, 1]
+            half = QSurd.rat((a + d) / 2)
+            r = QSurd.sqrt_of(((a - d) / 2) ** 2 + b * b)
+            return half - r, half + r
         rank = S.rank()
         if rank <= 1:  # S = lambda v v^T: the other eigenvalues are 0
             tr = sum((S[i, i] for i in range(n)), fmpq(0))
@@ -549,6 +691,8 @@ class QExactBackend:
             q = v.rational()
             if q is not None and q >= 0:
                 return QSurd.sqrt_of(q)
+            if q is None and v.sign(self.sign_max_prec) == 1:
+                return QRoot(fmpq(1), v)
             v = v.to_arb(self.prec)
         self._p()
         return bc.to_arb(v).sqrt()
@@ -589,6 +733,15 @@ class QExactBackend:
     # ------------------------------------------------------------------ comparison, export
     def compare(self, lhs: Any, rel: str, rhs: Any, rtol: float = 0.0,
                 atol: float = 0.0) -> bool | None:
+        if isinstance(lhs, QRoot) or isinstance(rhs, QRoot):
+            a0 = lhs if isinstance(lhs, QRoot) else _as_exact(lhs)
+            b0 = rhs if isinstance(rhs, QRoot) else _as_exact(rhs)
+            if a0 is not None and b0 is not None and not atol and not rtol:
+                sg = _exact_diff_sign(a0, b0, self.sign_max_prec)
+                if sg is not None:
+                    return {"<=": sg <= 0, "<": sg < 0, ">=": sg >= 0, ">": sg > 0,
+                            "==": sg == 0}[rel]
+            return self._ball_compare(lhs, rel, rhs, rtol, atol)
         a, b = _as_exact(lhs), _as_exact(rhs)
         ta, tr = to_fmpq(atol), to_fmpq(rtol)
         if a is not None and b is not None and ta is not None and tr is not None:
@@ -620,7 +773,7 @@ class QExactBackend:
         return bc.compare(self._arbify(lhs), rel, self._arbify(rhs), rtol=rtol, atol=atol)
 
     def _arbify(self, x: Any) -> arb:
-        if isinstance(x, QSurd):
+        if isinstance(x, QSurd | QRoot):
             return x.to_arb(self.prec)
         return bc.to_arb(x)
 
@@ -628,7 +781,7 @@ class QExactBackend:
         return bc.scalar_mid(self._arbify(x))
 
     def radius(self, x: Any) -> float:
-        return 0.0 if isinstance(x, QSurd) else bc.scalar_rad(x)
+        return 0.0 if isinstance(x, QSurd | QRoot) else bc.scalar_rad(x)
 
     def to_numpy(self, a: Any) -> np.ndarray:
         return self.mid_array(a)

@@ -368,7 +368,7 @@ def _lem6_hyp(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     N = len(Ws)
     C = inst["C"]
     conds = [Condition("nu <= C^{2/N}/(30 N^2)", ops.scalar(inst["nu"]), "<=",
-                       ops.scalar(C ** (2 / N) / (30 * N * N))),
+                       ops.power(ops.scalar(C), Fraction(2, N)) / ops.scalar(30 * N * N)),
              Condition("||W_N ... W_1||_sigma <= C", ops.spec_norm(end_to_end_ops(ops, Ws)), "<=",
                        ops.scalar(C))]
     for j in range(N - 1):
@@ -381,20 +381,21 @@ def _lem6_hyp(inst: Instance, ops: Any, p: Params) -> list[Condition]:
 def _lem6_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     Ws = [ops.asarray(W) for W in inst["W"]]
     N = len(Ws)
-    bound = ops.power(ops.scalar(inst["C"]), 1 / N) * ops.power(ops.scalar(2),
-                                                               p["exp_num"] / (2 * N))
+    # exact rational exponents (no float64 1/N)
+    bound = ops.power(ops.scalar(inst["C"]), Fraction(1, N)) * ops.power(
+        ops.scalar(2), Fraction(p["exp_num"]) / (2 * N))
     conds = [Condition("||W_j||_sigma <= C^{1/N} 2^{1/(2N)}", ops.spec_norm(W), "<=", bound,
                        context=f"j={j}, dims={inst['dims']}") for j, W in enumerate(Ws, start=1)]
     # the scalar facts the contradiction argument uses (24)-(26), at this N
-    two, five4 = ops.scalar(2), ops.scalar(1.25)
+    two, five4 = ops.scalar(2), ops.scalar(Fraction(5, 4))
     conds.append(Condition("(24) 2^{1/N} - 1/(30N) >= (5/4)^{1/N}",
-                           ops.power(two, 1 / N) - ops.scalar(1) / ops.scalar(30 * N), ">=",
-                           ops.power(five4, 1 / N), context=f"N={N}"))
+                           ops.power(two, Fraction(1, N)) - ops.scalar(1) / ops.scalar(30 * N),
+                           ">=", ops.power(five4, Fraction(1, N)), context=f"N={N}"))
     conds.append(Condition("(26) (1 + 1/(30N))^{N-1} <= e^{1/30}",
                            ops.power(ops.scalar(1) + ops.scalar(1) / ops.scalar(30 * N), N - 1),
                            "<=", ops.exp(ops.scalar(1) / ops.scalar(30)), context=f"N={N}"))
     conds.append(Condition("1 - e/20 > 4/5", ops.scalar(1) - ops.exp(ops.scalar(1))
-                           / ops.scalar(20), ">", ops.scalar(0.8)))
+                           / ops.scalar(20), ">", ops.scalar(Fraction(4, 5))))
     return conds
 
 
@@ -443,22 +444,23 @@ def _lem7_hyp(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     c = ops.scalar(inst["c"])
     Bn = ops.fro_norm(Phi)
     E = end_to_end_ops(ops, Ws)
-    M = ops.power(ops.scalar(4) * Bn, 1 / N)
+    M = ops.power(ops.scalar(4) * Bn, Fraction(1, N))
     conds = [Condition("(1) ||W_j|| <= (4||Phi||_F)^{1/N}", ops.spec_norm(W), "<=", M,
                        context=f"j={j}") for j, W in enumerate(Ws, start=1)]
     conds.append(Condition("(2) ||W - Phi||_sigma <= ||Phi||_F", ops.spec_norm(ops.sub(E, Phi)),
                            "<=", Bn))
-    delta = ops.power(c, 2) / (ops.scalar(p["delta_const"] * N ** 3)
-                               * ops.power(Bn, 2 * (N - 1) / N))
+    delta = ops.power(c, 2) / (ops.scalar(p["delta_const"]) * ops.scalar(N ** 3)
+                               * ops.power(Bn, Fraction(2 * (N - 1), N)))
     for j in range(N - 1):
         D = ops.sub(ops.matmul(ops.transpose(Ws[j + 1]), Ws[j + 1]),
                     ops.matmul(Ws[j], ops.transpose(Ws[j])))
         conds.append(Condition("(3) imbalance <= 2 delta", ops.fro_norm(D), "<=",
                                ops.scalar(2) * delta, context=f"j={j + 1}"))
     conds.append(Condition("(4) sigma_min(W) >= c", ops.sigma_min(E), ">=", c))
-    conds.append(Condition("eq. (7)", ops.scalar(inst["eta"]), "<=", ops.power(c, (4 * N - 2) / N)
-                           / (ops.scalar(p["eta_const"] * N ** 3)
-                              * ops.power(Bn, (6 * N - 4) / N))))
+    conds.append(Condition("eq. (7)", ops.scalar(inst["eta"]), "<=",
+                           ops.power(c, Fraction(4 * N - 2, N))
+                           / (ops.scalar(p["eta_const"]) * ops.scalar(N ** 3)
+                              * ops.power(Bn, Fraction(6 * N - 4, N)))))
     return conds
 
 
@@ -634,7 +636,7 @@ def _eq3337_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
         Condition("(33) ||W(0)||_sigma <= 2||Phi||_F", ops.spec_norm(ops.asarray(W0)), "<=",
                   fl(ops, p["eq33"] * Bn), ctx),
         Condition("(34) 2 delta <= c^2/(128 N^3 B^{2(N-1)/N}): 2/256 - 1/128 <= 0 (exact)",
-                  ops.scalar(float(Fraction(2) / Fraction(p["delta_const"]) - Fraction(1, 128))),
+                  ops.scalar(Fraction(2) / Fraction(p["delta_const"]) - Fraction(1, 128)),
                   "<=", ops.scalar(0), ctx),
         Condition("(34) c^2/(128 N^3 B^..) < (2B)^{2/N}/(30 N^2)",
                   fl(ops, c ** 2 / (128 * N ** 3 * Bn ** e)), "<",

@@ -55,8 +55,12 @@ def _eq1_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     conds = []
     for k in range(prob.n):
         x = ops.asarray(prob.X[:, [k]])
-        f = ops.scale(ops.scalar(prob.alpha * p["alpha_factor"]), ops.matmul(full, x))
-        u = ops.asarray(ops.to_numpy(U)[:, [k]]) if hasattr(ops, "to_numpy") else U
+        # alpha and the factor enter exactly (their float64 product would be pre-rounded)
+        f = ops.scale(ops.scalar(prob.alpha) * ops.scalar(p["alpha_factor"]),
+                      ops.matmul(full, x))
+        e_k = np.zeros((prob.n, 1))
+        e_k[k, 0] = 1.0
+        u = ops.matmul(U, ops.asarray(e_k))  # column k, exactly (no export to float64)
         diff = ops.fro_norm(ops.sub(u, f))
         conds.append(Condition("||U[:,k] - alpha W_{L:1} x_k||", diff, "<=",
                                ops.scalar(0.0), context=f"k={k}",
@@ -173,7 +177,8 @@ def _asm4_1_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     for t in range(p["steps"]):
         lf, lr = kernels.loss(full, A), kernels.loss(red, B)
         conds.append(Condition("l(X,Y) = l(X~, W*X~) + l*", ops.scalar(lf), "==",
-                               ops.scalar(lr + p["lstar_factor"] * lstar), context=f"t={t}",
+                               ops.scalar(lr) + ops.scalar(p["lstar_factor"]) * ops.scalar(lstar),
+                               context=f"t={t}",
                                float_tol=1e-11 * (1 + abs(lf))))
         A, B = kernels.gd_step(full, A, inst["eta"]), kernels.gd_step(red, B, inst["eta"])
         dev = max(np.linalg.norm(a - b) / (1 + np.linalg.norm(a)) for a, b in zip(A, B,
