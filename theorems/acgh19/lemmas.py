@@ -212,6 +212,7 @@ def _lem4_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
 
 register(Result(
     id="acgh19.lem4", title="Diagonal vs orthogonal conjugate",
+    certifiable=True,  # issue 13: hypotheses/conclusions in ops
     source=Source(PAPER, "App. D.2.1", "Lemma 4"),
     statement=r"\|D_1-OD_2O^\top\|_F\le\epsilon\Rightarrow\|D_1-OD_1O^\top\|_F\le2\epsilon,\ "
               r"\|D_1-D_2\|_F\le\epsilon",
@@ -352,8 +353,10 @@ def _lem6_sample(rng: np.random.Generator, p: Params) -> Instance:
         nu = C ** (2 / N) / (30 * N * N) * (1 - 1e-9)
         w1sq = (-nu + math.sqrt(nu * nu + 4 * C * C)) / 2
         Ws = [np.array([[math.sqrt(w1sq)]]), np.array([[C / math.sqrt(w1sq)]])]
-        return {"W": Ws, "C": abs(float(Ws[1][0, 0] * Ws[0][0, 0])),
-                "nu": balanced.max_imbalance(Ws), "dims": [1, 1, 1]}
+        # C and nu a hair (1e-12 relative) above their float64 values, so the hypotheses
+        # hold for the stored doubles in exact arithmetic, not only up to rounding
+        return {"W": Ws, "C": abs(float(Ws[1][0, 0] * Ws[0][0, 0])) * (1 + 1e-12),
+                "nu": balanced.max_imbalance(Ws) * (1 + 1e-12), "dims": [1, 1, 1]}
     dims = sample_dims(rng, N, 3)
     A = rng.standard_normal((dims[-1], dims[0]))
     C = float(np.linalg.norm(A, 2))
@@ -401,6 +404,7 @@ def _lem6_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
 
 register(Result(
     id="acgh19.lem6", title="Layer norms from a product bound under approximate balance",
+    certifiable=True,  # issue 13: hypotheses/conclusions in ops
     source=Source(PAPER, "App. D.2.1", "Lemma 6, eqs. (23)-(26)"),
     statement=r"\nu\le\frac{C^{2/N}}{30N^2},\ \|W_N\cdots W_1\|_\sigma\le C\Rightarrow"
               r"\|W_j\|_\sigma\le C^{1/N}2^{1/(2N)}",
@@ -472,6 +476,7 @@ def _lem7_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
 
 register(Result(
     id="acgh19.lem7", title="Single-step descent",
+    certifiable=True,  # issue 13: hypotheses/conclusions in ops
     source=Source(PAPER, "App. D.2.2", "Lemma 7, eqs. (27)-(32)"),
     statement=r"(1)-(4)\Rightarrow L(W(t+1))-L(W(t))\le-\frac\eta2\sigma_{\min}^{2(N-1)/N}"
               r"\|\nabla L(W(t))\|_F^2",

@@ -181,6 +181,7 @@ def _def2_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
 
 register(Result(
     id="acgh19.def2", title="Deficiency margin",
+    certifiable=True,  # issue 13: hypotheses/conclusions in ops
     source=Source(PAPER, "Sec. 3.1, footnote 3", "Def. 2, eq. (6)"),
     statement=r"\|W-\Phi\|_F\le\sigma_{\min}(\Phi)-c,\ c>0\ \Rightarrow\ \sigma_{\min}(\Phi)\ge c",
     kind="definition", check=Deterministic(_def2_sample, _def2_hyp, _def2_concl),
@@ -220,6 +221,7 @@ def _claim1_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
 
 register(Result(
     id="acgh19.claim1", title="A margin keeps singular values away from zero",
+    certifiable=True,  # issue 13: hypotheses/conclusions in ops
     source=Source(PAPER, "Sec. 3.1, proof in App. D.1", "Claim 1"),
     statement=r"\|W-\Phi\|_F\le\sigma_{\min}(\Phi)-c,\ \|W'-\Phi\|_F\le\|W-\Phi\|_F\Rightarrow"
               r"\sigma_{\min}(W')\ge c",
@@ -282,6 +284,7 @@ def _fn4_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
 
 register(Result(
     id="acgh19.rem_fn4", title="Critical points in a margin sublevel set are global minima",
+    certifiable=True,  # issue 13: hypotheses/conclusions in ops
     source=Source(PAPER, "Sec. 3.1", "footnote 4"),
     statement=r"\|W_{1:N}-\Phi\|_F\le\sigma_{\min}(\Phi)-c\ \Rightarrow\ (\nabla L^N=0\Rightarrow"
               r"W_{1:N}=\Phi)",
@@ -406,6 +409,7 @@ def _arch_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
 
 register(Result(
     id="acgh19.rem_arch", title="Width condition min_i d_i >= min(d_0, d_N) is needed",
+    certifiable=True,  # issue 13: hypotheses/conclusions in ops
     source=Source(PAPER, "Sec. 3.2.1", ""),
     statement=r"\exists i:\ d_i<\min\{d_0,d_N\}\Rightarrow\|W_{1:N}-\Phi\|_F\ge"
               r"\sigma_{\min}(\Phi)\ \text{(no margin)}",

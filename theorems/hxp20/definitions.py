@@ -15,7 +15,7 @@ from boundcheck.check.registry import register
 from boundcheck.check.result import Deterministic, Instance, Params, Result, Source
 from boundcheck.check.verdict import Condition
 from boundcheck.model import kernels, network
-from boundcheck.model.init import haar_isometry, initialize
+from boundcheck.model.init import exact_isometry, initialize
 from boundcheck.model.problem import Problem
 
 from . import PAPER
@@ -71,6 +71,7 @@ def _eq1_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
 
 register(Result(
     id="hxp20.eq1", title="Deep linear network f(x) = alpha W_L ... W_1 x",
+    certifiable=True,  # issue 13: hypotheses/conclusions in ops
     source=Source(PAPER, "§3.2", "eq. (1)"),
     statement=r"f(x;W_1,\dots,W_L)=\alpha W_LW_{L-1}\cdots W_1x",
     kind="definition",
@@ -116,10 +117,14 @@ def _def4_1_sample(rng: np.random.Generator, p: Params) -> Instance:
     d_x = int(rng.integers(1, 6))
     n = int(rng.integers(1, 7))
     r = int(rng.integers(1, min(d_x, n) + 1))
+    # Exact dyadic instances (certified and float64 alike): an exact isometry times 2 (the
+    # equality case r~ = r holds exactly on the stored doubles), or a product of 14-bit
+    # dyadic factors, computed exactly in float64 (so rank X = r exactly, a.s.).
     if rng.random() < 0.5:  # isotropic: equality case r~ = r
-        return {"X": 2.0 * haar_isometry(rng, d_x, r), "rank": r}
-    X = rng.standard_normal((d_x, r)) @ rng.standard_normal((r, n))  # rank r (a.s.)
-    return {"X": X, "rank": r}
+        return {"X": 2.0 * exact_isometry(rng, d_x, r), "rank": r}
+    B = np.round(rng.standard_normal((d_x, r)) * 1024) / 1024
+    C = np.round(rng.standard_normal((r, n)) * 1024) / 1024
+    return {"X": B @ C, "rank": r}
 
 
 def _def4_1_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
@@ -133,6 +138,7 @@ def _def4_1_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
 
 register(Result(
     id="hxp20.def4_1", title="Data quantities W*, l*, r, kappa, stable rank (with footnote 2)",
+    certifiable=True,  # issue 13: hypotheses/conclusions in ops
     source=Source(PAPER, "§4, footnote 2", "Def. of r, kappa, r~"),
     statement=r"\tilde r=\|X\|_F^2/\|X\|^2\le r=\operatorname{rank}X",
     kind="definition",
