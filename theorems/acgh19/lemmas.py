@@ -277,7 +277,7 @@ def _lem5_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
         conds.append(Condition("(16) ||W_{1:j}^T W_{1:j} - (W_1^T W_1)^j||_F <= "
                                "3/2 nu M^{2(j-1)} j^2",
                                ops.fro_norm(ops.sub(ops.matmul(ops.transpose(P), P), pw1)), "<=",
-                               k * nu * ops.scalar(M ** (2 * (j - 1)) * j * j),
+                               k * nu * ops.power(ops.scalar(M), 2 * (j - 1)) * ops.scalar(j * j),
                                context=f"j={j}, dims={inst['dims']}"))
     for j in range(N - 1, 0, -1):  # (17): j = N is trivially 0 <= 0
         pwN = ops.matmul(pwN, GN)
@@ -285,11 +285,11 @@ def _lem5_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
         m = N - j + 1
         conds.append(Condition("(17) ||W_{j:N} W_{j:N}^T - (W_N W_N^T)^{N-j+1}||_F <= ...",
                                ops.fro_norm(ops.sub(ops.matmul(P, ops.transpose(P)), pwN)), "<=",
-                               k * nu * ops.scalar(M ** (2 * (N - j)) * m * m),
+                               k * nu * ops.power(ops.scalar(M), 2 * (N - j)) * ops.scalar(m * m),
                                context=f"j={j}, dims={inst['dims']}"))
     E = end_to_end_ops(ops, Ws)
     s = ops.sigma_min(E)
-    lhs = s * s - k * nu * ops.scalar(M ** (2 * (N - 1)) * N * N)
+    lhs = s * s - k * nu * ops.power(ops.scalar(M), 2 * (N - 1)) * ops.scalar(N * N)
     cases = []
     if p["pairing"] == "printed":  # as printed: sigma_N for d_N >= d_0, sigma_1 for d_N <= d_0
         if dN >= d0:
@@ -316,7 +316,8 @@ _LEM5_COMMON = dict(
     statement=r"\|W_{1:j}^\top W_{1:j}-(W_1^\top W_1)^j\|_F\le\tfrac32\nu M^{2(j-1)}j^2,\ "
               r"\sigma_{\min}^2-\tfrac32\nu M^{2(N-1)}N^2\le\sigma_{N,\min}^{2N}\ (d_N\le d_0),\ "
               r"\sigma_{1,\min}^{2N}\ (d_0\le d_N)",
-    kind="lemma", check=Deterministic(_lem5_sample, _lem5_hyp, _lem5_concl), instances=16)
+    kind="lemma", check=Deterministic(_lem5_sample, _lem5_hyp, _lem5_concl), instances=16,
+    certifiable=True)  # issue 13: hypotheses/conclusions in ops
 
 register(Result(
     **_LEM5_COMMON, params={"const": 1.5, "pairing": "printed", "dims_mode": "printed"},
