@@ -34,6 +34,21 @@ def test_surd_arithmetic_is_exact(q) -> None:
     assert q.compare(r2 + r3, "<", q.scalar(Fraction(314627, 100000))) is True
 
 
+def test_roots_of_surds_are_exact(q) -> None:
+    rng = np.random.default_rng(2)
+    B = q.asarray(rng.standard_normal((2, 5)))
+    s = q.sigma_max(B)  # sqrt of a quadratic surd (2x2 Gram)
+    lam = q.eigvalsh_max(q.matmul(B, q.transpose(B)))
+    assert q.compare(s * s, "==", lam) is True
+    assert q.compare(s ** 3, "==", lam * s) is True
+    assert q.compare(s ** 4, "==", lam * lam) is True
+    assert q.compare(s / s, "==", q.scalar(1)) is True
+    assert q.compare(s, "<", q.fro_norm(B)) is True
+    assert q.compare(s * q.scalar(-2), "<", q.scalar(0)) is True
+    ref = np.linalg.norm(q.mid_array(B), 2)
+    assert abs(q.mid(s) - ref) <= 1e-14 * ref
+
+
 def test_surd_sign_matches_high_precision_reference(q) -> None:
     rng = random.Random(5)
     mpmath.mp.prec = 600

@@ -310,7 +310,10 @@ class QRoot:
             c = self.c * other.c
             if _same(self.v, other.v):
                 return QSurd({fmpq(1): c}) * self.v
-            return _root_of(self.v * other.v, c)
+            prod = self.v * other.v
+            if not isinstance(prod, QSurd):  # too many terms: a ball
+                return self.to_arb() * other.to_arb()
+            return _root_of(prod, c)
         o = _as_exact(other)
         if o is None:
             return NotImplemented if not isinstance(other, arb) else self.to_arb() * other
@@ -318,9 +321,10 @@ class QRoot:
         if r is not None:
             return QRoot(self.c * r, self.v)
         sg = o.sign()
-        if sg is None:
+        prod = self.v * (o * o) if sg is not None else None
+        if not isinstance(prod, QSurd):
             return self.to_arb() * o.to_arb()
-        return _root_of(self.v * (o * o), self.c * sg)
+        return _root_of(prod, self.c * sg)
 
     __rmul__ = __mul__
 
@@ -359,8 +363,8 @@ class QRoot:
     def __pow__(self, n: Any) -> Any:
         if isinstance(n, int | np.integer) and not isinstance(n, bool) and n >= 0:
             n = int(n)
-            sq = self.square() ** (n // 2)
-            return sq * QRoot(fmpq(1), self.v) if n % 2 else sq
+            sq = self.square() ** (n // 2)  # (c sqrt v)^n = (c^2 v)^(n // 2) (c sqrt v)^(n % 2)
+            return sq * self if n % 2 else sq
         return NotImplemented
 
     def __abs__(self) -> QRoot:
@@ -639,6 +643,8 @@ class QExactBackend:
             lmax = self._sym_extremes(G)[1]
         else:
             lmin, lmax = self._sym_extremes(G)
+        # eigenvalues of a Gram matrix are >= 0: clip enclosures (not exact values) at 0
+        lmin, lmax = (x.nonnegative_part() if isinstance(x, arb) else x for x in (lmin, lmax))
         return self.sqrt(lmax), self.sqrt(lmin)
 
     def spec_norm(self, a: Any) -> Any:
