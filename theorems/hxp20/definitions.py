@@ -7,6 +7,7 @@ Hu, Xiao & Pennington, ICLR 2020. Catalog: ``shared/catalog/hxp20.md`` ยง1 and ย
 from __future__ import annotations
 
 import itertools
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -86,17 +87,24 @@ register(Result(
 
 # --------------------------------------------------------------------------- eq. (2)
 def _eq2_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
+    """The engine's loss (``network.loss``, the vocabulary form of ``kernels.loss``) against
+    the printed sum ``1/2 sum_k ||alpha W_{L:1} x_k - y_k||^2``, column by column, all in
+    ``ops`` (an exact identity: certified backends decide it exactly, float64 with an
+    allowance)."""
     prob: Problem = inst["problem"]
-    Ws = inst["weights"]
-    engine = kernels.loss(prob, Ws)
-    total = 0.0
+    Ws = [ops.asarray(W) for W in inst["weights"]]
+    engine = network.loss(ops, prob, Ws)
+    full = network.partial_product(ops, Ws, 1, prob.L)
+    alpha = ops.scalar(prob.alpha)
+    total = ops.scalar(0)
     for k in range(prob.n):
-        fk = prob.alpha * network.partial_product(ops, Ws, 1, prob.L) @ prob.X[:, k]
-        total += 0.5 * float(np.sum((fk - prob.Y[:, k]) ** 2))
+        fk = ops.scale(alpha, ops.matmul(full, ops.asarray(prob.X[:, [k]])))
+        r = ops.fro_norm(ops.sub(fk, ops.asarray(prob.Y[:, [k]])))
+        total = total + ops.scalar(Fraction(1, 2)) * r * r
     if p["normalization"] == "mean":  # the pitfall the catalog warns about (1/n)
-        total /= prob.n
-    return [Condition("loss(engine) = 1/2 sum_k ||f(x_k) - y_k||^2", ops.scalar(engine), "==",
-                      ops.scalar(total), rtol=0.0, float_tol=1e-12 * (1 + abs(total)))]
+        total = total / ops.scalar(prob.n)
+    return [Condition("loss(engine) = 1/2 sum_k ||f(x_k) - y_k||^2", engine, "==", total,
+                      rtol=0.0, float_tol=1e-12 * (1 + abs(ops.mid(total))))]
 
 
 register(Result(
@@ -105,6 +113,7 @@ register(Result(
     statement=r"\ell=\tfrac12\sum_{k=1}^n\|f(x_k)-y_k\|^2=\tfrac12\|\alpha W_{L:1}X-Y\|_F^2",
     kind="definition",
     check=Deterministic(_sample_plain, _no_hypotheses, _eq2_conclusions),
+    certifiable=True,  # issue 13: engine loss and printed sum both in ops
     params={"max_L": 4, "max_width": 4, "min_n": 2, "max_n": 6, "normalization": "sum"},
     broken={"normalization": "mean"},
     instances=12,
