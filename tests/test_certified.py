@@ -293,9 +293,25 @@ def test_escalation_exhausted_is_inconclusive():
         s = ops.sqrt(ops.scalar(2))
         return [Condition("sqrt2^2 == 2", s * s, "==", ops.scalar(2))]
 
-    rep = run_result(_toy_result(concl), backend="ball", backend_options={"prec": 64})
+    # without the exact step, an exact tie stays undecided at every Arb precision
+    rep = run_result(_toy_result(concl), backend="ball",
+                     backend_options={"prec": 64, "exact_ties": False})
     assert rep.verdict is Verdict.INCONCLUSIVE
     assert rep.details["arithmetic"] == {"arb-1024": 3}
+    # ball's last step (exact rationals and surds) decides the tie
+    rep = run_result(_toy_result(concl), backend="ball", backend_options={"prec": 64})
+    assert rep.verdict is Verdict.HOLDS
+    assert rep.details["arithmetic"] == {"exact-fmpq": 3}
+
+
+def test_escalation_exhausted_without_exact_form_is_inconclusive():
+    def concl(inst, ops, p):
+        e = ops.exp(ops.scalar(1))
+        return [Condition("e == e (two balls)", e, "==", ops.exp(ops.scalar(1)))]
+
+    rep = run_result(_toy_result(concl), backend="ball")
+    assert rep.verdict is Verdict.INCONCLUSIVE
+    assert rep.details["arithmetic"] == {"exact-fmpq": 3}
 
 
 def test_mpmath_reference_backend():
@@ -315,8 +331,14 @@ def test_claim4_4_ball_holds_at_depth(tmp_path):
     assert rep.verdict is Verdict.HOLDS, rep.messages[:3]
     assert rep.counts["hypotheses_held"] >= 10
     p = r.resolve_params("quick")
-    assert p["exact_L_choices"] == [10] and p["exact_m_choices"] == [16]
-    assert set(rep.details["arithmetic"]) <= {"arb-128", "arb-256"}
+    # same instance distribution on every backend: the certified (exact dyadic) draws use
+    # float64's sizes
+    from boundcheck.check.harness import instance_rng
+    sizes = {(s["exact"]["L"], s["exact"]["m"]) for s in
+             (r.check.sample(instance_rng(r.key, 0, k), p) for k in range(24))}
+    assert {L for L, _ in sizes} <= set(p["L_choices"]) and len({L for L, _ in sizes}) >= 4
+    assert {m for _, m in sizes} == set(p["m_choices"])
+    assert set(rep.details["arithmetic"]) <= {"rump-float64", "arb-128", "arb-256"}
 
 
 @pytest.mark.parametrize("overrides", [{"upper": 1.05}, {"ec_bound": 1.25}])

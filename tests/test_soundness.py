@@ -18,7 +18,7 @@ from boundcheck.check.verdict import Verdict
 from boundcheck.model import network
 from boundcheck.model.problem import Problem
 
-CERTIFIED = ["rump", "ball", "arb"]
+CERTIFIED = ["rump", "ball", "arb", "fmpq"]
 
 
 def _plain(w: float, loss_scale: float = 1.0) -> tuple[Problem, np.ndarray]:
@@ -98,3 +98,160 @@ def test_a_tiny_parameter_is_not_pre_rounded_into_a_certified_holds() -> None:
     assert rep.verdict is not Verdict.HOLDS
     exact = run_result(r, backend="ball", instances=4)
     assert exact.verdict is Verdict.HOLDS  # the printed identity still certifies
+
+
+# ---------------------------------------------------------------- constants enter exactly
+# Issue 9/13: every constant a certified condition uses enters the arithmetic exactly
+# (ops.scalar of a Fraction/int, exact rational exponents), never as a float computed first.
+from fractions import Fraction  # noqa: E402
+
+from flint import arb, fmpq  # noqa: E402
+
+from boundcheck.arith.qexact import to_fmpq  # noqa: E402
+from boundcheck.check.harness import instance_rng  # noqa: E402
+from boundcheck.check.verdict import evaluate  # noqa: E402
+
+
+def _cond(conds, prefix: str):
+    hits = [c for c in conds if c.name.startswith(prefix)]
+    assert hits, [c.name for c in conds]
+    return hits[0]
+
+
+def test_hxp20_asm5_1_one_over_theta_c_is_exact() -> None:
+    """||X||_F >= 1/C with C = 3 and ||X||_F = fl(1/3) < 1/3: false; the pre-rounded
+    rhs fl(1/3) would make it hold."""
+    from theorems.hxp20.gaussian import _asm_conclusions
+    third = 1 / 3
+    assert Fraction(third) < Fraction(1, 3) and third >= 1 / 3.0  # the plant bites
+    inst = {"X": np.array([[third]]), "Y": np.array([[1.0]]), "W0": [np.ones((2, 2))],
+            "claimed_sigmas": [1.0]}
+    p = {"theta_C": 3.0, "real_rtol": 1e-12}
+    for name in ("rump", "fmpq"):
+        ops = get_backend(name)
+        c = _cond(_asm_conclusions(inst, ops, p), "||X||_F = Theta(1): >= 1/C")
+        got = evaluate(c, ops).status
+        assert got is False or (name == "rump" and got is None)  # never the wrong True
+        if name == "fmpq":
+            assert got is False
+
+
+def test_hxp20_eq12_ec_hypothesis_is_exact() -> None:
+    """(L K rho)^2 <= 2.5 tau / K: planted values where the float64 evaluation of both sides
+    decides the wrong way; the certified evaluation agrees with exact rationals."""
+    from theorems.hxp20.gaussian import _eq12_hypotheses
+    rng = np.random.default_rng(0)
+    L, K = 40, 3.0
+    found = 0
+    for _ in range(20000):
+        rho = float(rng.uniform(1e-3, 2e-3))
+        exact_l = (L * Fraction(K) * Fraction(rho)) ** 2
+        tau_f = float(exact_l * Fraction(K) / Fraction(5, 2))
+        for tau in (tau_f, np.nextafter(tau_f, 0), np.nextafter(tau_f, 1)):
+            truth = exact_l <= Fraction(5, 2) * Fraction(tau) / Fraction(K)
+            old = (L * K * rho) ** 2 <= 2.5 * tau / K
+            if truth == old:
+                continue
+            found += 1
+            inst = {"L": L, "K": K, "tau": float(tau), "rho": rho, "A": [np.zeros((2, 2))],
+                    "A0": [np.zeros((2, 2))]}
+            for name in ("ball", "fmpq"):
+                ops = get_backend(name)
+                c = _cond(_eq12_hypotheses(inst, ops, {}), "EC of 'e^{-0.6")
+                got = evaluate(c, ops).status
+                if name == "ball":  # rump alone may leave it undecided, never wrong
+                    assert got in (None, truth)
+                    got = evaluate(c, get_backend("fmpq")).status
+                assert got is truth
+        if found >= 3:
+            break
+    assert found >= 3  # the planted flips exist
+
+
+def test_hxp20_lem5_5_band_constants_are_exact() -> None:
+    from theorems.hxp20.gaussian import _lem55_conclusions
+    r = get("hxp20.lem5_5")
+    p = r.resolve_params("quick", None)
+    inst = r.check.sample(instance_rng(r.key, 0, 0), p)
+    y2 = float(np.sum(inst["Y"] ** 2))
+    ops = get_backend("fmpq")
+    conds = _lem55_conclusions(inst, ops, p)
+    assert to_fmpq(_cond(conds, "loss > 0.4").rhs) == fmpq(2, 5) * to_fmpq(y2)
+    assert to_fmpq(_cond(conds, "loss < 0.6").rhs) == fmpq(3, 5) * to_fmpq(y2)
+
+
+def test_acgh19_lem6_exponents_are_exact_rationals() -> None:
+    """(24) at N = 3 uses 2^{1/3}: the certified lhs + 1/90 cubes to exactly 2 (the float
+    exponent fl(1/3) gives a ball that excludes 2)."""
+    from theorems.acgh19.lemmas import _lem6_concl
+    r = get("acgh19.lem6")
+    p = r.resolve_params("quick", None)
+    inst = next(i for k in range(200)
+                if len((i := r.check.sample(instance_rng(r.key, 0, k), p))["W"]) == 3)
+    ops = get_backend("arb", prec=256)
+    c = _cond(_lem6_concl(inst, ops, p), "(24)")
+    x = c.lhs + ops.scalar(1) / ops.scalar(90)
+    assert (x ** 3 - 2).contains(0)
+    assert not (ops.power(ops.scalar(2), 1 / 3) ** 3 - 2).contains(0)  # the old bug
+    bound = _cond(_lem6_concl(inst, ops, p), "||W_j||_sigma").rhs  # C^{1/3} 2^{1/6}
+    assert (bound ** 6 - arb(inst["C"]) ** 2 * 2).contains(0)
+
+
+def test_acgh19_lem7_delta_constant_times_n_cubed_is_exact() -> None:
+    """delta = c^2 / (delta_const N^3 B^{2(N-1)/N}) with delta_const = 1 + 2^-52, N = 3:
+    27 delta_const is not a double; the certified rhs must use the exact product."""
+    from theorems.acgh19.lemmas import _lem7_hyp
+    r = get("acgh19.lem7")
+    p = dict(r.resolve_params("quick", None))
+    dc = 1 + 2.0 ** -52
+    assert Fraction(dc * 27) != 27 * Fraction(dc)
+    p["delta_const"] = dc
+    inst = next(i for k in range(400)
+                if (i := r.check.sample(instance_rng(r.key, 0, k), p))["N"] == 3)
+    ops = get_backend("arb", prec=512)
+    c = _cond(_lem7_hyp(inst, ops, p), "(3) imbalance")
+    Bn = ops.fro_norm(ops.asarray(inst["Phi"]))
+    cc = ops.scalar(inst["c"])
+    back = c.rhs * ops.scalar(27 * Fraction(dc)) * ops.power(Bn, Fraction(4, 3))
+    assert (back - 2 * cc * cc).contains(0)
+    wrong = c.rhs * ops.scalar(dc * 27) * ops.power(Bn, Fraction(4, 3))
+    assert not (wrong - 2 * cc * cc).contains(0)
+
+
+def test_dh19_eq20_k_over_m_is_exact() -> None:
+    from theorems.dh19.init_props import _eq20_conclusions
+    r = get("dh19.eq20")
+    p = r.resolve_params("quick", None)
+    ops = get_backend("fmpq")
+    conds = _eq20_conclusions({"m": 3, "alpha": 0.5}, ops, p)
+    assert to_fmpq(conds[0].rhs) == fmpq(1, 9)  # K/m = (1/3)/3 exactly, not fl(1/3)/3
+    assert to_fmpq(conds[1].rhs) == fmpq(1, 9)
+
+
+def test_hxp20_definition_constants_are_exact() -> None:
+    """eq1: alpha * alpha_factor and asm4_1: lr + lstar_factor * lstar enter as exact
+    products/sums of the doubles (their float64 results would be rounded)."""
+    from boundcheck.model import kernels
+    from theorems.hxp20.definitions import _asm4_1_conclusions, reduce_data
+    r = get("hxp20.asm4_1")
+    p = dict(r.resolve_params("quick", None))
+    p["lstar_factor"] = 1 / 3
+    p["steps"] = 1
+    inst = r.check.sample(instance_rng(r.key, 0, 0), p)
+    ops = get_backend("fmpq")
+    c = _cond(_asm4_1_conclusions(inst, ops, p), "l(X,Y) = l(X~, W*X~) + l*")
+    Xt, Wstar, lstar = reduce_data(inst["X"], inst["Y"])
+    lr = kernels.loss(Problem(X=Xt, Y=Wstar @ Xt, dims=inst["dims"]), inst["weights"])
+    exact = Fraction(lr) + Fraction(1 / 3) * Fraction(lstar)
+    assert to_fmpq(c.rhs) == fmpq(exact.numerator, exact.denominator)
+    from theorems.hxp20.definitions import _eq1_conclusions
+    r1 = get("hxp20.eq1")
+    p1 = dict(r1.resolve_params("quick", None))
+    p1["alpha_factor"] = 1 / 3
+    inst1 = r1.check.sample(instance_rng(r1.key, 0, 0), p1)
+    q = get_backend("fmpq")
+    # a factor 1/3 (as a double) makes the identity false; exactly, never "holds"
+    assert all(evaluate(c1, q).status is False for c1 in _eq1_conclusions(inst1, q, p1))
+    # with the factor 1 the identity is exact and certifies exactly
+    p1["alpha_factor"] = 1.0
+    assert all(evaluate(c1, q).status is True for c1 in _eq1_conclusions(inst1, q, p1))

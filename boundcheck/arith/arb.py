@@ -8,7 +8,8 @@ with a float64 decomposition of the midpoint and the residual enclosed at ``prec
 
 The backend runs at a fixed precision; :meth:`ArbBackend.escalate` returns the same backend
 at twice the precision while that stays ``<= max_prec`` (by default no escalation:
-``max_prec = prec``; the ``ball`` backend sets it).
+``max_prec = prec``; the ``ball`` backend sets it), and then, with ``exact_ties`` (set by
+``ball``), the exact rational backend :mod:`boundcheck.arith.qexact` that decides ties.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ class ArbBackend(bc.CachedSpectra):
     certified = True
 
     def __init__(self, prec: int | None = None, max_prec: int | None = None,
-                 sigma_method: str = "weyl", **_: object) -> None:
+                 sigma_method: str = "weyl", exact_ties: bool = False, **_: object) -> None:
         self.prec = int(prec) if prec else 128
+        #: after the last precision, escalate to exact rationals (``fmpq``) to decide ties
+        self.exact_ties = bool(exact_ties)
         if self.prec < 53:
             raise InputError(f"arb precision must be >= 53 bits, got {self.prec}")
         self.max_prec = int(max_prec) if max_prec else self.prec
@@ -41,11 +44,14 @@ class ArbBackend(bc.CachedSpectra):
     def label(self) -> str:
         return f"arb-{self.prec}"
 
-    def escalate(self) -> ArbBackend | None:
+    def escalate(self) -> Any:
         if 2 * self.prec > self.max_prec:
+            if self.exact_ties:  # the enclosures straddle at every precision: maybe a tie
+                from boundcheck.arith.qexact import QExactBackend
+                return QExactBackend(prec=2 * self.prec, sigma_method=self.sigma_method)
             return None
         return ArbBackend(prec=2 * self.prec, max_prec=self.max_prec,
-                          sigma_method=self.sigma_method)
+                          sigma_method=self.sigma_method, exact_ties=self.exact_ties)
 
     def _p(self) -> None:
         bc.set_prec(self.prec)

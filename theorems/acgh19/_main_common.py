@@ -92,8 +92,9 @@ def thm1_hypotheses(inst: Instance, ops: Any, p: Params) -> list[Condition]:
         return ops.scalar(a) / ops.scalar(b)
 
     eta_bound = ops.power(c, frac(4 * N - 2, N)) / (
-        ops.scalar(p.get("eta_const", 6144.0) * N ** 3) * ops.power(phiF, frac(6 * N - 4, N)))
-    delta = ops.power(c, 2) / (ops.scalar(p.get("delta_const", 256.0) * N ** 3)
+        ops.scalar(p.get("eta_const", 6144.0)) * ops.scalar(N ** 3)
+        * ops.power(phiF, frac(6 * N - 4, N)))
+    delta = ops.power(c, 2) / (ops.scalar(p.get("delta_const", 256.0)) * ops.scalar(N ** 3)
                                * ops.power(phiF, frac(2 * (N - 1), N)))
     conds = [
         Condition("c > 0", c, ">", ops.scalar(0)),

@@ -212,6 +212,7 @@ def _lem4_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
 
 register(Result(
     id="acgh19.lem4", title="Diagonal vs orthogonal conjugate",
+    certifiable=True,  # issue 13: hypotheses/conclusions in ops
     source=Source(PAPER, "App. D.2.1", "Lemma 4"),
     statement=r"\|D_1-OD_2O^\top\|_F\le\epsilon\Rightarrow\|D_1-OD_1O^\top\|_F\le2\epsilon,\ "
               r"\|D_1-D_2\|_F\le\epsilon",
@@ -276,7 +277,7 @@ def _lem5_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
         conds.append(Condition("(16) ||W_{1:j}^T W_{1:j} - (W_1^T W_1)^j||_F <= "
                                "3/2 nu M^{2(j-1)} j^2",
                                ops.fro_norm(ops.sub(ops.matmul(ops.transpose(P), P), pw1)), "<=",
-                               k * nu * ops.scalar(M ** (2 * (j - 1)) * j * j),
+                               k * nu * ops.power(ops.scalar(M), 2 * (j - 1)) * ops.scalar(j * j),
                                context=f"j={j}, dims={inst['dims']}"))
     for j in range(N - 1, 0, -1):  # (17): j = N is trivially 0 <= 0
         pwN = ops.matmul(pwN, GN)
@@ -284,11 +285,11 @@ def _lem5_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
         m = N - j + 1
         conds.append(Condition("(17) ||W_{j:N} W_{j:N}^T - (W_N W_N^T)^{N-j+1}||_F <= ...",
                                ops.fro_norm(ops.sub(ops.matmul(P, ops.transpose(P)), pwN)), "<=",
-                               k * nu * ops.scalar(M ** (2 * (N - j)) * m * m),
+                               k * nu * ops.power(ops.scalar(M), 2 * (N - j)) * ops.scalar(m * m),
                                context=f"j={j}, dims={inst['dims']}"))
     E = end_to_end_ops(ops, Ws)
     s = ops.sigma_min(E)
-    lhs = s * s - k * nu * ops.scalar(M ** (2 * (N - 1)) * N * N)
+    lhs = s * s - k * nu * ops.power(ops.scalar(M), 2 * (N - 1)) * ops.scalar(N * N)
     cases = []
     if p["pairing"] == "printed":  # as printed: sigma_N for d_N >= d_0, sigma_1 for d_N <= d_0
         if dN >= d0:
@@ -315,7 +316,8 @@ _LEM5_COMMON = dict(
     statement=r"\|W_{1:j}^\top W_{1:j}-(W_1^\top W_1)^j\|_F\le\tfrac32\nu M^{2(j-1)}j^2,\ "
               r"\sigma_{\min}^2-\tfrac32\nu M^{2(N-1)}N^2\le\sigma_{N,\min}^{2N}\ (d_N\le d_0),\ "
               r"\sigma_{1,\min}^{2N}\ (d_0\le d_N)",
-    kind="lemma", check=Deterministic(_lem5_sample, _lem5_hyp, _lem5_concl), instances=16)
+    kind="lemma", check=Deterministic(_lem5_sample, _lem5_hyp, _lem5_concl), instances=16,
+    certifiable=True)  # issue 13: hypotheses/conclusions in ops
 
 register(Result(
     **_LEM5_COMMON, params={"const": 1.5, "pairing": "printed", "dims_mode": "printed"},
@@ -352,8 +354,10 @@ def _lem6_sample(rng: np.random.Generator, p: Params) -> Instance:
         nu = C ** (2 / N) / (30 * N * N) * (1 - 1e-9)
         w1sq = (-nu + math.sqrt(nu * nu + 4 * C * C)) / 2
         Ws = [np.array([[math.sqrt(w1sq)]]), np.array([[C / math.sqrt(w1sq)]])]
-        return {"W": Ws, "C": abs(float(Ws[1][0, 0] * Ws[0][0, 0])),
-                "nu": balanced.max_imbalance(Ws), "dims": [1, 1, 1]}
+        # C and nu a hair (1e-12 relative) above their float64 values, so the hypotheses
+        # hold for the stored doubles in exact arithmetic, not only up to rounding
+        return {"W": Ws, "C": abs(float(Ws[1][0, 0] * Ws[0][0, 0])) * (1 + 1e-12),
+                "nu": balanced.max_imbalance(Ws) * (1 + 1e-12), "dims": [1, 1, 1]}
     dims = sample_dims(rng, N, 3)
     A = rng.standard_normal((dims[-1], dims[0]))
     C = float(np.linalg.norm(A, 2))
@@ -368,7 +372,7 @@ def _lem6_hyp(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     N = len(Ws)
     C = inst["C"]
     conds = [Condition("nu <= C^{2/N}/(30 N^2)", ops.scalar(inst["nu"]), "<=",
-                       ops.scalar(C ** (2 / N) / (30 * N * N))),
+                       ops.power(ops.scalar(C), Fraction(2, N)) / ops.scalar(30 * N * N)),
              Condition("||W_N ... W_1||_sigma <= C", ops.spec_norm(end_to_end_ops(ops, Ws)), "<=",
                        ops.scalar(C))]
     for j in range(N - 1):
@@ -381,25 +385,27 @@ def _lem6_hyp(inst: Instance, ops: Any, p: Params) -> list[Condition]:
 def _lem6_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     Ws = [ops.asarray(W) for W in inst["W"]]
     N = len(Ws)
-    bound = ops.power(ops.scalar(inst["C"]), 1 / N) * ops.power(ops.scalar(2),
-                                                               p["exp_num"] / (2 * N))
+    # exact rational exponents (no float64 1/N)
+    bound = ops.power(ops.scalar(inst["C"]), Fraction(1, N)) * ops.power(
+        ops.scalar(2), Fraction(p["exp_num"]) / (2 * N))
     conds = [Condition("||W_j||_sigma <= C^{1/N} 2^{1/(2N)}", ops.spec_norm(W), "<=", bound,
                        context=f"j={j}, dims={inst['dims']}") for j, W in enumerate(Ws, start=1)]
     # the scalar facts the contradiction argument uses (24)-(26), at this N
-    two, five4 = ops.scalar(2), ops.scalar(1.25)
+    two, five4 = ops.scalar(2), ops.scalar(Fraction(5, 4))
     conds.append(Condition("(24) 2^{1/N} - 1/(30N) >= (5/4)^{1/N}",
-                           ops.power(two, 1 / N) - ops.scalar(1) / ops.scalar(30 * N), ">=",
-                           ops.power(five4, 1 / N), context=f"N={N}"))
+                           ops.power(two, Fraction(1, N)) - ops.scalar(1) / ops.scalar(30 * N),
+                           ">=", ops.power(five4, Fraction(1, N)), context=f"N={N}"))
     conds.append(Condition("(26) (1 + 1/(30N))^{N-1} <= e^{1/30}",
                            ops.power(ops.scalar(1) + ops.scalar(1) / ops.scalar(30 * N), N - 1),
                            "<=", ops.exp(ops.scalar(1) / ops.scalar(30)), context=f"N={N}"))
     conds.append(Condition("1 - e/20 > 4/5", ops.scalar(1) - ops.exp(ops.scalar(1))
-                           / ops.scalar(20), ">", ops.scalar(0.8)))
+                           / ops.scalar(20), ">", ops.scalar(Fraction(4, 5))))
     return conds
 
 
 register(Result(
     id="acgh19.lem6", title="Layer norms from a product bound under approximate balance",
+    certifiable=True,  # issue 13: hypotheses/conclusions in ops
     source=Source(PAPER, "App. D.2.1", "Lemma 6, eqs. (23)-(26)"),
     statement=r"\nu\le\frac{C^{2/N}}{30N^2},\ \|W_N\cdots W_1\|_\sigma\le C\Rightarrow"
               r"\|W_j\|_\sigma\le C^{1/N}2^{1/(2N)}",
@@ -443,22 +449,23 @@ def _lem7_hyp(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     c = ops.scalar(inst["c"])
     Bn = ops.fro_norm(Phi)
     E = end_to_end_ops(ops, Ws)
-    M = ops.power(ops.scalar(4) * Bn, 1 / N)
+    M = ops.power(ops.scalar(4) * Bn, Fraction(1, N))
     conds = [Condition("(1) ||W_j|| <= (4||Phi||_F)^{1/N}", ops.spec_norm(W), "<=", M,
                        context=f"j={j}") for j, W in enumerate(Ws, start=1)]
     conds.append(Condition("(2) ||W - Phi||_sigma <= ||Phi||_F", ops.spec_norm(ops.sub(E, Phi)),
                            "<=", Bn))
-    delta = ops.power(c, 2) / (ops.scalar(p["delta_const"] * N ** 3)
-                               * ops.power(Bn, 2 * (N - 1) / N))
+    delta = ops.power(c, 2) / (ops.scalar(p["delta_const"]) * ops.scalar(N ** 3)
+                               * ops.power(Bn, Fraction(2 * (N - 1), N)))
     for j in range(N - 1):
         D = ops.sub(ops.matmul(ops.transpose(Ws[j + 1]), Ws[j + 1]),
                     ops.matmul(Ws[j], ops.transpose(Ws[j])))
         conds.append(Condition("(3) imbalance <= 2 delta", ops.fro_norm(D), "<=",
                                ops.scalar(2) * delta, context=f"j={j + 1}"))
     conds.append(Condition("(4) sigma_min(W) >= c", ops.sigma_min(E), ">=", c))
-    conds.append(Condition("eq. (7)", ops.scalar(inst["eta"]), "<=", ops.power(c, (4 * N - 2) / N)
-                           / (ops.scalar(p["eta_const"] * N ** 3)
-                              * ops.power(Bn, (6 * N - 4) / N))))
+    conds.append(Condition("eq. (7)", ops.scalar(inst["eta"]), "<=",
+                           ops.power(c, Fraction(4 * N - 2, N))
+                           / (ops.scalar(p["eta_const"]) * ops.scalar(N ** 3)
+                              * ops.power(Bn, Fraction(6 * N - 4, N)))))
     return conds
 
 
@@ -470,6 +477,7 @@ def _lem7_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
 
 register(Result(
     id="acgh19.lem7", title="Single-step descent",
+    certifiable=True,  # issue 13: hypotheses/conclusions in ops
     source=Source(PAPER, "App. D.2.2", "Lemma 7, eqs. (27)-(32)"),
     statement=r"(1)-(4)\Rightarrow L(W(t+1))-L(W(t))\le-\frac\eta2\sigma_{\min}^{2(N-1)/N}"
               r"\|\nabla L(W(t))\|_F^2",
@@ -634,7 +642,7 @@ def _eq3337_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
         Condition("(33) ||W(0)||_sigma <= 2||Phi||_F", ops.spec_norm(ops.asarray(W0)), "<=",
                   fl(ops, p["eq33"] * Bn), ctx),
         Condition("(34) 2 delta <= c^2/(128 N^3 B^{2(N-1)/N}): 2/256 - 1/128 <= 0 (exact)",
-                  ops.scalar(float(Fraction(2) / Fraction(p["delta_const"]) - Fraction(1, 128))),
+                  ops.scalar(Fraction(2) / Fraction(p["delta_const"]) - Fraction(1, 128)),
                   "<=", ops.scalar(0), ctx),
         Condition("(34) c^2/(128 N^3 B^..) < (2B)^{2/N}/(30 N^2)",
                   fl(ops, c ** 2 / (128 * N ** 3 * Bn ** e)), "<",

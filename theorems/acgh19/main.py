@@ -181,6 +181,7 @@ def _def2_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
 
 register(Result(
     id="acgh19.def2", title="Deficiency margin",
+    certifiable=True,  # issue 13: hypotheses/conclusions in ops
     source=Source(PAPER, "Sec. 3.1, footnote 3", "Def. 2, eq. (6)"),
     statement=r"\|W-\Phi\|_F\le\sigma_{\min}(\Phi)-c,\ c>0\ \Rightarrow\ \sigma_{\min}(\Phi)\ge c",
     kind="definition", check=Deterministic(_def2_sample, _def2_hyp, _def2_concl),
@@ -220,6 +221,7 @@ def _claim1_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
 
 register(Result(
     id="acgh19.claim1", title="A margin keeps singular values away from zero",
+    certifiable=True,  # issue 13: hypotheses/conclusions in ops
     source=Source(PAPER, "Sec. 3.1, proof in App. D.1", "Claim 1"),
     statement=r"\|W-\Phi\|_F\le\sigma_{\min}(\Phi)-c,\ \|W'-\Phi\|_F\le\|W-\Phi\|_F\Rightarrow"
               r"\sigma_{\min}(W')\ge c",
@@ -282,6 +284,7 @@ def _fn4_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
 
 register(Result(
     id="acgh19.rem_fn4", title="Critical points in a margin sublevel set are global minima",
+    certifiable=True,  # issue 13: hypotheses/conclusions in ops
     source=Source(PAPER, "Sec. 3.1", "footnote 4"),
     statement=r"\|W_{1:N}-\Phi\|_F\le\sigma_{\min}(\Phi)-c\ \Rightarrow\ (\nabla L^N=0\Rightarrow"
               r"W_{1:N}=\Phi)",
@@ -406,6 +409,7 @@ def _arch_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
 
 register(Result(
     id="acgh19.rem_arch", title="Width condition min_i d_i >= min(d_0, d_N) is needed",
+    certifiable=True,  # issue 13: hypotheses/conclusions in ops
     source=Source(PAPER, "Sec. 3.2.1", ""),
     statement=r"\exists i:\ d_i<\min\{d_0,d_N\}\Rightarrow\|W_{1:N}-\Phi\|_F\ge"
               r"\sigma_{\min}(\Phi)\ \text{(no margin)}",
@@ -692,37 +696,48 @@ def _proc1_sample(rng: np.random.Generator, p: Params) -> Instance:
     return {"A": A, "U": U, "V": V, "q": q, "dims": list(dims), "N": N}
 
 
-def _proc1_build(inst: Instance, p: Params) -> list[np.ndarray]:
-    """Step (iii) from the (exact, dyadic) SVD factors: W_N ~ U S^{1/N}, W_j ~ S^{1/N},
-    W_1 ~ S^{1/N} V^T (zero padding)."""
+def _proc1_build(inst: Instance, p: Params, ops: Any) -> list[Any]:
+    """Step (iii) from the (exact, dyadic) SVD factors, in the backend vocabulary:
+    ``W_N ~ U S^{1/N}``, ``W_j ~ S^{1/N}``, ``W_1 ~ S^{1/N} V^T`` (zero padding ``P``), with
+    ``S^{1/N} = diag(q)``; every factor is a stored input (``U, V, q``, dyadic ``O_j``) and
+    every product is formed by ``ops`` (exact under certified backends)."""
     dims, N, q, U, V = inst["dims"], inst["N"], inst["q"], inst["U"], inst["V"]
     k = q.size
     if N == 1:
-        return [inst["A"]]
+        return [ops.asarray(inst["A"])]
+
+    def pad(rows: int) -> Any:  # [I_k; 0], rows x k
+        P = np.zeros((rows, k))
+        P[:k, :k] = np.eye(k)
+        return ops.asarray(P)
+
+    D = ops.asarray(np.diag(q))
+    Dlast = D
+    for _ in range(int(p["power_last"]) - 1):
+        Dlast = ops.matmul(Dlast, D)
     Ws = []
     for j in range(1, N + 1):
-        W = np.zeros((dims[j], dims[j - 1]))
-        r = q ** (p["power_last"] if j == N else 1)
         if j == 1:
-            W[:k, :] = r[:, None] * V.T
+            W = ops.matmul(ops.matmul(pad(dims[1]), D), ops.transpose(ops.asarray(V)))
         elif j == N:
-            W[:, :k] = U * r
+            W = ops.matmul(ops.matmul(ops.asarray(U), Dlast), ops.transpose(pad(dims[N - 1])))
         else:
-            W[:k, :k] = np.diag(r)
+            W = ops.matmul(ops.matmul(pad(dims[j]), D), ops.transpose(pad(dims[j - 1])))
         Ws.append(W)
     if p["insertion"] != "none":
         rng = np.random.default_rng(int(1e6 * q[0]) + 7 * N)  # exact dyadic O_j per instance
         for j in range(N - 1):
-            O = dyadic_orthogonal(rng, dims[j + 1])
+            O = ops.asarray(dyadic_orthogonal(rng, dims[j + 1]))
+            Ot = ops.transpose(O)
             if p["insertion"] == "literal":  # "to the right of W_j, transpose left of W_{j+1}"
-                Ws[j], Ws[j + 1] = Ws[j] @ O, O.T @ Ws[j + 1]
+                Ws[j], Ws[j + 1] = ops.matmul(Ws[j], O), ops.matmul(Ot, Ws[j + 1])
             else:  # product-preserving reading: W_j <- O W_j, W_{j+1} <- W_{j+1} O^T
-                Ws[j], Ws[j + 1] = O @ Ws[j], Ws[j + 1] @ O.T
+                Ws[j], Ws[j + 1] = ops.matmul(O, Ws[j]), ops.matmul(Ws[j + 1], Ot)
     return Ws
 
 
 def _proc1_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    Ws = [ops.asarray(W) for W in _proc1_build(inst, p)]
+    Ws = _proc1_build(inst, p, ops)
     E = end_to_end_ops(ops, Ws)
     conds = [Condition("W_{1:N} = A (exact dyadics)", ops.fro_norm(ops.sub(E, ops.asarray(
         inst["A"]))), "<=", ops.scalar(0), context=f"dims={inst['dims']}")]
@@ -742,6 +757,7 @@ _PROC1 = Result(
               r"W_{j+1}^\top W_{j+1}=W_jW_j^\top",
     kind="procedure", check=Deterministic(_proc1_sample, lambda i, o, p: [], _proc1_concl),
     params={"power_last": 1, "insertion": "none"}, broken={"power_last": 2}, instances=14,
+    certifiable=True,  # issue 13: factors built and multiplied in ops
     notes="Exact: U, V exactly isometric dyadic matrices and Sigma = diag(q^N) with dyadic q, "
           "so every entry and product is exact in float64 and both properties are decided with "
           "tolerance 0. The engine's general split is boundcheck.model.balanced.balanced_factors. "

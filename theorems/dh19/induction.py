@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from boundcheck.arith.constants import exact_const
 from boundcheck.check.registry import register
 from boundcheck.check.result import (
     Deterministic,
@@ -155,7 +156,8 @@ def band_conditions(ops: Any, Vs: Sequence[Any], X: Any, upper: float, lower: fl
     ``||V_{j:i}|| <= mid sqrt(L)``.
     """
     L = len(Vs)
-    up, lo = ops.scalar(upper), ops.scalar(lower)
+    # the printed band constants as exact rationals (1.2 -> 6/5), never their doubles
+    up, lo = ops.scalar(exact_const(upper)), ops.scalar(exact_const(lower))
     conds = []
     for i, T in top_products(ops, Vs).items():
         conds.append(Condition(f"{tag}: sigma_max(W_{{L:i}}) <= {upper:g} m^((L-i+1)/2)",
@@ -171,7 +173,7 @@ def band_conditions(ops: Any, Vs: Sequence[Any], X: Any, upper: float, lower: fl
                 f"{tag}: sigma_min(W_{{i:1}}X) >= {lower:g} m^(i/2) sigma_min(X)",
                 ops.sigma_min(P), ">=", lo * sn, context=f"i={i}"))
     if mid is not None and not uppers_only:
-        bound = ops.scalar(mid) * ops.sqrt(ops.scalar(L))
+        bound = ops.scalar(exact_const(mid)) * ops.sqrt(ops.scalar(L))
         for (i, j), M in middle_products(ops, Vs).items():
             conds.append(Condition(f"{tag}: ||W_{{j:i}}|| <= {mid:g} sqrt(L) m^((j-i+1)/2)",
                                    ops.spec_norm(M), "<=", bound, context=f"(i,j)=({i},{j})"))
@@ -237,8 +239,9 @@ def ec72_terms(ops: Any, L: int, beta: Any, rho: Any, sx: Any, sn: Any,
     br = beta * rho
     s15 = binom_sum(ops, L - 1, br)
     tg = ops.scalar(target)
-    out = {"(15)": (ops.scalar(1.2) * s15, tg),
-           "(16)": (ops.scalar(1.2) * (sx / sn) * s15, tg)}
+    six5 = ops.scalar(Fraction(6, 5))
+    out = {"(15)": (six5 * s15, tg),
+           "(16)": (six5 * (sx / sn) * s15, tg)}
     if L >= 3:
         out["(17)"] = (beta * binom_sum(ops, L - 2, br), tg * ops.sqrt(ops.scalar(L)))
     return out
@@ -255,9 +258,10 @@ def ecF_sides(ops: Any, L: int, m: int, d_out: int, eta: Any, ell: Any, sx: Any,
     """
     md = ops.scalar(m) / ops.scalar(d_out)
     y = ops.scalar(3) * eta * ops.sqrt(ell) * sx / ops.sqrt(ops.scalar(d_out) * ops.scalar(m))
-    lhs = ops.sqrt(md) * ops.scalar(25 / 16) * sx * binom_sum(ops, L, y, start=2, weight=betaF)
-    rhs = (ops.scalar(1) / ops.scalar(6) * eta * ops.scalar(0.3) * ops.scalar(L) * sn * sn
-           / ops.scalar(d_out) * ops.sqrt(ops.scalar(2) * ell))
+    lhs = ops.sqrt(md) * ops.scalar(Fraction(25, 16)) * sx * binom_sum(ops, L, y, start=2,
+                                                                       weight=betaF)
+    rhs = (ops.scalar(1) / ops.scalar(6) * eta * ops.scalar(Fraction(3, 10)) * ops.scalar(L)
+           * sn * sn / ops.scalar(d_out) * ops.sqrt(ops.scalar(2) * ell))
     return lhs, rhs
 
 
@@ -826,6 +830,7 @@ _STATE_PARAMS: Params = {
 
 register(Result(
     id="dh19.eq14", title="Gradient-norm bound along the induction",
+    certifiable=True,  # issue 13: hypotheses/conclusions in ops
     source=Source(PAPER, "§7.1, proof of Claim 7.1", "eq. (14)"),
     statement=r"\Big\|\frac{\partial\ell}{\partial W_i}(s)\Big\|_F\le\frac{\|W_{L:i+1}(s)\|\,"
               r"\|U(s)-Y\|_F\|W_{i-1:1}(s)X\|}{\sqrt{m^{L-1}d_y}}\le\frac{(5/4)^2\sqrt{2\ell(s)}"
@@ -956,6 +961,7 @@ _PERT_NOTE = (
 
 register(Result(
     id="dh19.claim7_2", title="Claim 7.2: C(t) implies B(t) on the event (12)",
+    certifiable=True,  # issue 13: hypotheses/conclusions in ops
     source=Source(PAPER, "§7.2, Claim 7.2", "eqs. (15)-(19)"),
     statement=r"(12),\ (13),\ \|W_i(t)-W_i(0)\|_F\le R\ \forall i\ \Rightarrow\ \mathcal B(t)",
     kind="claim",
@@ -985,6 +991,7 @@ for _id, _eq, _concl, _which, _title, _stmt in [
                 else {"ec_target": 0.5, "u_lo": 0.95}), instances=14,
         notes=_PERT_NOTE + (" Typos in the seed's proof of (16): the left side lacks X and "
                             "the binomial should be C(i, s)." if _id == "dh19.eq16" else ""),
+        certifiable=True,  # issue 13: hypotheses/conclusions in ops
     ))
 
 
@@ -1026,6 +1033,7 @@ def _eig_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
 
 register(Result(
     id="dh19.eq7_3_eig", title="Explicit eigenvalue bounds for P(t) under B(t)",
+    certifiable=True,  # issue 13: hypotheses/conclusions in ops
     source=Source(PAPER, "§7.3, proof of Claim 7.3", "via eq. (10)"),
     statement=r"\mathcal B(t)\Rightarrow\lambda_{\max}(P(t))\le(\tfrac54)^4"
               r"\frac{L\sigma_{\max}^2(X)}{d_y}\le\frac{3L\sigma^2_{\max}(X)}{d_y},\ "
@@ -1132,6 +1140,7 @@ def _F_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
 
 register(Result(
     id="dh19.eqF", title="High-order term bound (App. F)",
+    certifiable=True,  # issue 13: hypotheses/conclusions in ops
     source=Source(PAPER, "§7.3 (stated), App. F (proof)", "E(t) bound"),
     statement=r"\frac{1}{\sqrt{m^{L-1}d_y}}\|E(t)X\|_F\le\frac16\eta\lambda_{\min}(P(t))"
               r"\|U(t)-Y\|_F",
@@ -1193,6 +1202,7 @@ def _c73_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
 
 register(Result(
     id="dh19.claim7_3", title="Claim 7.3: A(t), B(t) imply A(t+1)",
+    certifiable=True,  # issue 13: hypotheses/conclusions in ops
     source=Source(PAPER, "§7.3, Claim 7.3", "with App. F"),
     statement=r"\mathcal A(t),\mathcal B(t),\ \eta\le\frac{d_y}{3L\|X\|^2},\ (13)\ \Rightarrow\ "
               r"\ell(t+1)\le(1-\eta\gamma)^2\ell(t)\le(1-\eta\gamma)\ell(t),\ \mathcal A(t+1)",
@@ -1229,7 +1239,7 @@ def _contr_hypotheses(inst: Instance, ops: Any, p: Params) -> list[Condition]:
                       e["EX"], "<=",
                       ops.scalar(Fraction(1, 6)) * e["eta"] * e["lmin"] * e["res"]),
             Condition("lambda_min(P(t)) >= 3/10 L sigma_min^2(X)/d", e["lmin"], ">=",
-                      ops.scalar(0.3) * Ld * sn * sn)]
+                      ops.scalar(Fraction(3, 10)) * Ld * sn * sn)]
 
 
 def _contr_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
@@ -1264,6 +1274,7 @@ def _contr_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
 
 register(Result(
     id="dh19.eq7_3_contr", title="One-step contraction of the residual (§7.3)",
+    certifiable=True,  # issue 13: hypotheses/conclusions in ops
     source=Source(PAPER, "§7.3, final display", "uses eqs. (6), (8)"),
     statement=r"\|U(t+1)-Y\|_F\le(1-\eta\lambda_{\min}(P))\|U(t)-Y\|_F+\tfrac{\|E(t)X\|_F}"
               r"{\sqrt{m^{L-1}d_y}}\le(1-\tfrac56\eta\lambda_{\min}(P))\|U(t)-Y\|_F\le(1-\tfrac14"

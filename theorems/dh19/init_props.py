@@ -21,6 +21,7 @@ Exact distributional shortcuts (so that failure rates down to 1e-4 cost millisec
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import Any
 
 import mpmath as mp
@@ -315,12 +316,14 @@ def _eq20_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     eq_form = base + ((a + mp.mpf(1) / 2) * mp.log(1 + 2 * a) - a) * m
     final = base + 2 * a * a * m
     ctx = f"m={inst['m']}, alpha={inst['alpha']:.4g}"
+    # K = 1/3 enters exactly (a string "1/3" or a number; never the float 1/3)
+    K_m = ops.scalar(Fraction(p["K"])) / ops.scalar(inst["m"])
     return [
         Condition("log E Z^lam <= Stirling form + K/m (K = 1/3)",
-                  ops.scalar(float(exact - eq_form)), "<=", ops.scalar(p["K"] / inst["m"]),
+                  ops.scalar(float(exact - eq_form)), "<=", K_m,
                   context=ctx),
         Condition("log E Z^lam <= -log(1+2a)/2 + a m log m + 2a^2 m + K/m",
-                  ops.scalar(float(exact - final)), "<=", ops.scalar(p["K"] / inst["m"]),
+                  ops.scalar(float(exact - final)), "<=", K_m,
                   context=ctx),
     ]
 
@@ -332,7 +335,7 @@ register(Result(
               r"(1+O(1/m)),\ \alpha\ge-\tfrac14",
     kind="inequality",
     check=Deterministic(_eq20_sample, _eq20_hyp, _eq20_conclusions),
-    params={"m_list": [1, 2, 3, 5, 10, 30, 100, 300, 1000], "alpha_min": -0.25, "K": 1 / 3},
+    params={"m_list": [1, 2, 3, 5, 10, 30, 100, 300, 1000], "alpha_min": -0.25, "K": "1/3"},
     broken={"alpha_min": -0.49},  # lam close to -m/2: the 1+O(1/m) factor blows up
     instances=1,
     notes="EC version: 1+O(1/m) <= e^{1/(3m)} (catalog, from Robbins' Stirling bounds); "

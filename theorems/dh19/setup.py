@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -518,6 +519,7 @@ def _eqU_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
 
 register(Result(
     id="dh19.eqU", title="Network prediction U(t) and l(t) = 1/2||U(t) - Y||_F^2",
+    certifiable=True,  # issue 13: hypotheses/conclusions in ops
     source=Source(PAPER, "§5"),
     statement=r"U=\tfrac{1}{\sqrt{m^{L-1}d_{out}}}W_{L:1}X,\ \ell=\tfrac12\|U-Y\|_F^2",
     kind="definition",
@@ -732,7 +734,8 @@ def _eqE_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
                   "<=", ops.scalar(0.0),
                   float_tol=prod_tol(2 * L, m, ops.mid(ops.fro_norm(fo)) + 1.0)),
         Condition("||E(eta/2)|| / ||E(eta)|| >= 0.2 (E is O(eta^2))", r2, ">=", ops.scalar(0.2)),
-        Condition("||E(eta/2)|| / ||E(eta)|| <= 0.3 (E is O(eta^2))", r2, "<=", ops.scalar(0.3)),
+        Condition("||E(eta/2)|| / ||E(eta)|| <= 0.3 (E is O(eta^2))", r2, "<=",
+                  ops.scalar(Fraction(3, 10))),
     ]
 
 
@@ -968,6 +971,7 @@ def _eq8_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
 
 register(Result(
     id="dh19.eq8", title="Linearized recursion (8): contraction by 1 - eta lambda_min(P)",
+    certifiable=True,  # issue 13: hypotheses/conclusions in ops
     source=Source(PAPER, "§5", "eq. (8)"),
     statement=r"\eta\lambda_{\max}(P)\le1\Rightarrow\|(I-\eta P)v\|\le(1-\eta\lambda_{\min}(P))"
               r"\|v\|",

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from fractions import Fraction
 
 import numpy as np
 from scipy.special import digamma, gammaln
 
 # Band of Theorem 5.1 / Lemma 5.5 and the EC threshold of the catalog (sym19).
 BAND_LO, BAND_HI = 0.4, 0.6
+#: the printed band constants 0.4, 0.6 as exact rationals (conditions use these)
+BAND_LO_Q, BAND_HI_Q = Fraction(2, 5), Fraction(3, 5)
 U_THRESHOLD = math.sqrt(1.2) - 1.0  # ||U||_F < 0.0954 ||Y||_F  =>  loss in the band
 
 

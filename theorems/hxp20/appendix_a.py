@@ -28,10 +28,12 @@ from __future__ import annotations
 
 import itertools
 import math
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
+from boundcheck.arith.constants import exact_const
 from boundcheck.check.registry import register
 from boundcheck.check.result import Deterministic, Instance, Params, Result, Source
 from boundcheck.check.verdict import Condition
@@ -100,8 +102,14 @@ def vec(ops: Any, R: Any) -> Any:
 
 
 def S(ops: Any, x: float) -> Any:
-    """A constant as a backend scalar."""
+    """A number as a backend scalar (exactly: a double is a dyadic rational)."""
     return ops.scalar(x)
+
+
+def C(ops: Any, p: Params, key: str, printed: Fraction | None = None) -> Any:
+    """The printed constant ``p[key]`` as an exact rational scalar (1.1 -> 11/10, see
+    :func:`boundcheck.arith.constants.exact_const`), never its nearest double."""
+    return ops.scalar(exact_const(p[key], printed))
 
 
 def tight_le(ops: Any, name: str, lhs: Any, rhs: Any, slack: float, context: str = ""
@@ -183,7 +191,7 @@ class OneStep:
         self.X = ops.asarray(X)
         self.Y = ops.asarray(Y)
         self.eta = ops.scalar(inst["eta"])
-        self.eta_V = ops.scalar(inst["eta"] / m)  # exact: m is a power of two
+        self.eta_V = ops.scalar(inst["eta"]) / ops.scalar(m)  # eta / m in the arithmetic
         self.nx, self.sig = data_quantities(ops, self.X)
         self.U = network.forward(ops, self.prob, self.V)
         self.R = ops.sub(self.U, self.Y)
@@ -198,7 +206,7 @@ class OneStep:
         """``P_W(t)`` of eq. (7) in the paper's units."""
         if "P" not in self._cache:
             PV = network.P_matrix(self.ops, self.prob, self.V)
-            self._cache["P"] = self.ops.scale(S(self.ops, 1.0 / self.m), PV)
+            self._cache["P"] = self.ops.scale(S(self.ops, 1) / S(self.ops, self.m), PV)
         return self._cache["P"]
 
     @property
@@ -260,7 +268,7 @@ def _hyp_rank(st: OneStep) -> list[Condition]:
 
 def _hyp_eta(st: OneStep, p: Params) -> Condition:
     ops = st.ops
-    cap = S(ops, p["eta_cap_factor"] * st.d_y) / (S(ops, 2 * st.L) * st.nx * st.nx)
+    cap = C(ops, p, "eta_cap_factor") * S(ops, st.d_y) / (S(ops, 2 * st.L) * st.nx * st.nx)
     return Condition("eta <= d_y / (2 L ||X||^2)", st.eta, "<=", cap)
 
 
@@ -270,7 +278,7 @@ def _hyp_width(st: OneStep, p: Params) -> list[Condition]:
     s4 = st.sig * st.sig * st.sig * st.sig
     return [
         Condition(f"EC: m >= {p['ec_m']:g} d_y l ||X||^2 / sigma^4", S(ops, st.m), ">=",
-                  S(ops, p["ec_m"] * st.d_y) * st.loss * nx2 / s4),
+                  C(ops, p, "ec_m") * S(ops, st.d_y) * st.loss * nx2 / s4),
         Condition("EC: m >= 4 d_y l / ||X||^2", S(ops, st.m), ">=",
                   S(ops, 4 * st.d_y) * st.loss / nx2),
     ]
@@ -290,11 +298,11 @@ def _eq14_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     G = network.gradients(ops, st.prob, st.V)
     sqm = ops.sqrt(S(ops, st.m))
     sqdy = ops.sqrt(S(ops, st.d_y))
-    mid = S(ops, p["upper"] ** 2) * ops.sqrt(S(ops, 2.0)) * ops.sqrt(st.loss / S(ops, st.d_y)) \
-        * st.nx
-    final = S(ops, p["grad_const"]) * ops.sqrt(st.loss / S(ops, st.d_y)) * st.nx
-    conds = [Condition("1.1^2 sqrt(2) <= 2", S(ops, p["upper"] ** 2) * ops.sqrt(S(ops, 2.0)),
-                       "<=", S(ops, p["grad_const"]))]
+    up2 = ops.power(C(ops, p, "upper"), 2)
+    mid = up2 * ops.sqrt(S(ops, 2.0)) * ops.sqrt(st.loss / S(ops, st.d_y)) * st.nx
+    final = C(ops, p, "grad_const") * ops.sqrt(st.loss / S(ops, st.d_y)) * st.nx
+    conds = [Condition("1.1^2 sqrt(2) <= 2", up2 * ops.sqrt(S(ops, 2.0)),
+                       "<=", C(ops, p, "grad_const"))]
     for i in range(1, st.L + 1):
         g = ops.fro_norm(G[i - 1]) / sqm  # ||dl/dW_i||_F
         left = ops.spec_norm(st.block(i + 1, st.L))
@@ -328,9 +336,9 @@ def _pmax_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
         tight_le(ops, "lambda_max(P) <= alpha^2 sum_i lmax(A_i) lmax(B_i) (Weyl, fn. 3)",
                  st.lam_max, terms, st.slack, context=ctx),
         Condition("sum <= 1.1^4 L ||X||^2 / d_y (property B)", terms, "<=",
-                  S(ops, p["upper"] ** 4) * base, context=ctx),
+                  ops.power(C(ops, p, "upper"), 4) * base, context=ctx),
         Condition(f"lambda_max(P) <= {p['pmax_const']:g} L ||X||^2 / d_y", st.lam_max, "<=",
-                  S(ops, p["pmax_const"]) * base, context=ctx),
+                  C(ops, p, "pmax_const") * base, context=ctx),
         Condition("eta lambda_max(P) <= 1", st.eta * st.lam_max, "<=", S(ops, 1.0),
                   context=ctx),
     ]
@@ -352,9 +360,9 @@ def _pmin_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
         tight_ge(ops, "lambda_min(P) >= alpha^2 sum_i lmin(A_i) lmin(B_i) (Weyl, fn. 3)",
                  st.lam_min, terms, st.slack, context=ctx),
         Condition("sum >= 0.9^4 L sigma_min^2(X) / d_y (property B, m >= d_x)", terms, ">=",
-                  S(ops, p["lower"] ** 4) * base, context=ctx),
+                  ops.power(C(ops, p, "lower"), 4) * base, context=ctx),
         Condition(f"lambda_min(P) >= {p['pmin_const']:g} L sigma_min^2(X) / d_y", st.lam_min,
-                  ">=", S(ops, p["pmin_const"]) * base, context=ctx),
+                  ">=", C(ops, p, "pmin_const") * base, context=ctx),
     ]
 
 
@@ -368,8 +376,8 @@ def _E_chain(st: OneStep, p: Params, ctx: str) -> list[Condition]:
         (ops.power(one + a, st.L) - one - La)
     four = S(ops, 4.0) * st.eta * S(ops, st.L) * st.nx * st.loss / \
         ops.sqrt(S(ops, st.m * st.d_y))
-    sixth = S(ops, 1.0 / 6.0)
-    algebra = sixth * st.eta * S(ops, p["pmin_const"]) * S(ops, st.L) * st.sig * st.sig / \
+    sixth = ops.scalar(Fraction(1, 6))
+    algebra = sixth * st.eta * C(ops, p, "pmin_const") * S(ops, st.L) * st.sig * st.sig / \
         S(ops, st.d_y) * ops.sqrt(S(ops, 2.0) * st.loss)
     target = sixth * st.eta * st.lam_min * st.r
     return [
@@ -398,8 +406,8 @@ def _contract_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition
     one = S(ops, 1.0)
     rv = vec(ops, st.R)
     lin = ops.fro_norm(ops.sub(rv, ops.scale(st.eta, ops.matmul(st.P, rv))))
-    c = S(ops, p["contract_const"])
-    x = S(ops, p["rate_const"]) * st.eta * S(ops, st.L) * st.sig * st.sig / S(ops, st.d_y)
+    c = C(ops, p, "contract_const", Fraction(5, 6))
+    x = C(ops, p, "rate_const") * st.eta * S(ops, st.L) * st.sig * st.sig / S(ops, st.d_y)
     nl = S(ops, 0.5) * st.next_r * st.next_r
     return [
         tight_le(ops, "||U+ - Y||_F <= ||(I - eta P) vec(U-Y)|| + alpha||EX||_F (eq. (6))",
@@ -424,11 +432,12 @@ def _claim4_5_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition
     st = OneStep(inst, ops)
     ctx = f"L={st.L}, m={st.m}, d_x={st.d_x}, n={st.n}, d_y={st.d_y}, {inst['mode']}"
     one = S(ops, 1.0)
-    x = S(ops, p["rate_const"]) * st.eta * S(ops, st.L) * st.sig * st.sig / S(ops, st.d_y)
+    x = C(ops, p, "rate_const") * st.eta * S(ops, st.L) * st.sig * st.sig / S(ops, st.d_y)
     nl = S(ops, 0.5) * st.next_r * st.next_r
     return [
         Condition("||U(t+1)-Y||_F <= (1 - 5/6 eta lambda_min(P(t))) ||U(t)-Y||_F", st.next_r,
-                  "<=", (one - S(ops, 5.0 / 6.0) * st.eta * st.lam_min) * st.r, context=ctx),
+                  "<=", (one - ops.scalar(Fraction(5, 6)) * st.eta * st.lam_min) * st.r,
+                  context=ctx),
         Condition("||U(t+1)-Y||_F <= (1 - 1/2 eta L sigma_min^2/d_y) ||U(t)-Y||_F",
                   st.next_r, "<=", (one - x) * st.r, context=ctx),
         Condition("A(t+1): l(t+1) <= (1 - 1/2 eta L sigma_min^2/d_y) l(t)", nl, "<=",
@@ -556,7 +565,7 @@ def _pert_hypotheses(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     rho = ops.scalar(inst["rho"])
     L = len(Vs)
     conds = [Condition(f"EC: (1 + R/sqrt(m))^L <= {p['ec_bound']:g}",
-                       ops.power(S(ops, 1.0) + rho, L), "<=", S(ops, p["ec_bound"]))]
+                       ops.power(S(ops, 1.0) + rho, L), "<=", C(ops, p, "ec_bound"))]
     for i, (V, W) in enumerate(zip(Vs, V0, strict=True), start=1):
         conds.append(Condition("||Delta_i|| <= R/sqrt(m)", ops.spec_norm(ops.sub(V, W)), "<=",
                                rho, context=f"i={i}"))
@@ -609,9 +618,11 @@ def _eq15_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
             dmax = max(max(ops.shape(M)) for M in V0)
             # The two full products in ``diff`` err likewise (bounded by ``whole``).
             tol = 2.0 * EPS * (n * dmax + 2 ** n) * (size + whole)
+            # An exact identity: certified backends decide it exactly (the fmpq step of
+            # ``ball``); float64 gets the rounding allowance ``tol`` as float_tol.
             conds.append(Condition("eq. (15): sum of expansion terms = W_{j:i} - W_{j:i}(0)",
-                                   ops.fro_norm(ops.sub(total, diff)), "<=", S(ops, tol),
-                                   context=ctx))
+                                   ops.fro_norm(ops.sub(total, diff)), "<=", S(ops, 0),
+                                   context=ctx, float_tol=tol))
         lhs = ops.spec_norm(diff)
         b_n = ops.power(one + rho, n) - one
         b_L = ops.power(one + rho, L) - one
@@ -622,10 +633,10 @@ def _eq15_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
                                    context=ctx))
         conds += [
             Condition(f"||W_{{j:i}} - W_{{j:i}}(0)|| <= {p['final']:g} m^{{n/2}}", lhs, "<=",
-                      S(ops, p["final"]), context=ctx),
+                      C(ops, p, "final"), context=ctx),
         ]
     conds.append(Condition(f"(1+R/sqrt m)^L - 1 <= {p['final']:g}",
-                           ops.power(one + rho, L) - one, "<=", S(ops, p["final"])))
+                           ops.power(one + rho, L) - one, "<=", C(ops, p, "final")))
     return conds
 
 
@@ -638,7 +649,7 @@ def _prodpert_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition
     for i, j in _all_pairs(len(Vs)):
         diff = ops.sub(network.partial_product(ops, Vs, i, j),
                        network.partial_product(ops, V0, i, j))
-        bound = S(ops, p["bound_scale"]) * (ops.power(one + rho, j - i + 1) - one)
+        bound = C(ops, p, "bound_scale") * (ops.power(one + rho, j - i + 1) - one)
         conds.append(Condition("||W_{j:i}-W_{j:i}(0)|| <= (sqrt m + R)^n - sqrt(m)^n",
                                ops.spec_norm(diff), "<=", bound,
                                context=f"(i,j)=({i},{j}), L={len(Vs)}, {inst['mode']}"))
@@ -652,6 +663,7 @@ _PERT_PARAMS: Params = {"L_choices": [2, 3, 4, 5], "m_choices": [2, 4, 8], "max_
 register(
     Result(
         id="hxp20.eq15", title="Product-perturbation expansion and bound",
+        certifiable=True,  # issue 13: the identity is decided exactly (fmpq), bounds in ops
         source=Source(PAPER, "App. A.3 (proof of Claim 4.4)", "eq. (15)"),
         statement=r"W_{j:i}(t)-W_{j:i}(0)=\sum_{s\ge1}\sum_{k_1<\dots<k_s}W_{j:k_s+1}(0)"
                   r"\Delta_{k_s}\cdots\Delta_{k_1}W_{k_1-1:i}(0),\ \ \|\cdot\|\le"
@@ -673,6 +685,7 @@ register(
     ),
     Result(
         id="hxp20.ineqA3_prodpert", title="Product-perturbation bound (tight)",
+        certifiable=True,  # issue 13: hypotheses/conclusions in ops
         source=Source(PAPER, "App. A.3", "after eq. (15)"),
         statement=r"\|\Delta_k\|\le R,\ (8)\Rightarrow\|W_{j:i}(t)-W_{j:i}(0)\|\le"
                   r"(\sqrt m+R)^{j-i+1}-(\sqrt m)^{j-i+1}",

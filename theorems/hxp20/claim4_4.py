@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from boundcheck.arith.constants import exact_const
 from boundcheck.check.registry import register
 from boundcheck.check.result import Deterministic, Instance, Params, Result, Source
 from boundcheck.check.verdict import Condition
@@ -42,16 +43,17 @@ def property_B(ops: Any, Vs: list[Any], upper: float, lower: float, ctx: str = "
     for (i, j), P in sub_products(ops, Vs).items():
         where = f"{ctx}(i,j)=({i},{j})"
         conds.append(Condition(f"sigma_max(V_{{j:i}}) <= {upper:g}", ops.sigma_max(P), "<=",
-                               ops.scalar(upper), context=where))
+                               ops.scalar(exact_const(upper)), context=where))
         conds.append(Condition(f"sigma_min(V_{{j:i}}) >= {lower:g}", ops.sigma_min(P), ">=",
-                               ops.scalar(lower), context=where))
+                               ops.scalar(exact_const(lower)), context=where))
     return conds
 
 
 def _draw(rng: np.random.Generator, p: Params, exact: bool) -> Instance:
     """One instance: an init satisfying eq. (8) and a perturbation within C(t)'s radius."""
-    Ls = p["exact_L_choices"] if exact else p["L_choices"]
-    ms = p["exact_m_choices"] if exact else p["m_choices"]
+    # Certified runs draw the same sizes as float64 unless exact_*_choices say otherwise.
+    Ls = (p.get("exact_L_choices") or p["L_choices"]) if exact else p["L_choices"]
+    ms = (p.get("exact_m_choices") or p["m_choices"]) if exact else p["m_choices"]
     L = int(rng.choice(Ls))
     m = int(rng.choice(ms))
     d_x = int(rng.integers(1, min(m, p["max_d"]) + 1))
@@ -113,7 +115,8 @@ def _claim4_4_hypotheses(inst: Instance, ops: Any, p: Params) -> list[Condition]
     rho = ops.scalar(inst["rho"])
     L = len(Vs)
     conds = [Condition("EC: (1 + R/sqrt(m))^L <= 1.1",
-                       ops.power(ops.scalar(1) + rho, L), "<=", ops.scalar(p["ec_bound"]))]
+                       ops.power(ops.scalar(1) + rho, L), "<=",
+                       ops.scalar(exact_const(p["ec_bound"])))]
     for i, (V, V0i) in enumerate(zip(Vs, V0, strict=True), start=1):
         conds.append(Condition("C(t): ||V_i - V_i(0)||_F <= R/sqrt(m)",
                                ops.fro_norm(ops.sub(V, V0i)), "<=", rho, context=f"i={i}"))
@@ -153,10 +156,10 @@ register(Result(
     check=Deterministic(_claim4_4_sample, _claim4_4_hypotheses, _claim4_4_conclusions),
     params={"L_choices": [3, 4, 5, 6, 8, 10], "m_choices": [4, 8, 16], "max_d": 4,
             "ec_bound": 1.1, "upper": 1.1, "lower": 0.9, "isometry_atol": 1e-12,
-            # the exactly isometric (dyadic) init checked by certified backends
-            "init": "auto", "exact_L_choices": [10], "exact_m_choices": [16]},
+            # the exactly isometric (dyadic) init checked by certified backends; its sizes
+            # default to L_choices / m_choices (same size distribution as float64)
+            "init": "auto", "exact_L_choices": None, "exact_m_choices": None},
     profiles={"full": {"L_choices": [3, 5, 10, 20, 40], "m_choices": [4, 16, 64],
-                       "exact_L_choices": [3, 5, 10, 20], "exact_m_choices": [4, 16, 64],
                        "instances": 200}},
     # A loosened hypothesis: (1 + R/sqrt m)^L <= 1.25 lets the aligned chain reach
     # (1 + rho)^{L-1} > 1.1, which the check must catch.
@@ -165,7 +168,9 @@ register(Result(
     notes="Tested off-trajectory at arbitrary perturbations, including the catalog's aligned "
           "rank-1 chain, which makes the EC threshold essentially sharp. float64 checks Haar "
           "inits (eq. (8) to 1e-12); certified backends (--backend ball) check exactly "
-          "isometric dyadic inits at L=10, m=16, with eq. (8) decided exactly "
+          "isometric dyadic inits of the same sizes (L, m drawn as for float64; only the init is a "
+          "dyadic exact isometry instead of a Haar one, which float64 would round), with eq. "
+          "(8) decided exactly "
           "(||Gram - I||_F == 0 at radius 0) and B(t) by certified singular values.",
     certifiable=True,
 ))

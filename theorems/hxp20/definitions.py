@@ -7,6 +7,7 @@ Hu, Xiao & Pennington, ICLR 2020. Catalog: ``shared/catalog/hxp20.md`` §1 and �
 from __future__ import annotations
 
 import itertools
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,7 @@ from boundcheck.check.registry import register
 from boundcheck.check.result import Deterministic, Instance, Params, Result, Source
 from boundcheck.check.verdict import Condition
 from boundcheck.model import kernels, network
-from boundcheck.model.init import haar_isometry, initialize
+from boundcheck.model.init import exact_isometry, initialize
 from boundcheck.model.problem import Problem
 
 from . import PAPER
@@ -55,8 +56,12 @@ def _eq1_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     conds = []
     for k in range(prob.n):
         x = ops.asarray(prob.X[:, [k]])
-        f = ops.scale(ops.scalar(prob.alpha * p["alpha_factor"]), ops.matmul(full, x))
-        u = ops.asarray(ops.to_numpy(U)[:, [k]]) if hasattr(ops, "to_numpy") else U
+        # alpha and the factor enter exactly (their float64 product would be pre-rounded)
+        f = ops.scale(ops.scalar(prob.alpha) * ops.scalar(p["alpha_factor"]),
+                      ops.matmul(full, x))
+        e_k = np.zeros((prob.n, 1))
+        e_k[k, 0] = 1.0
+        u = ops.matmul(U, ops.asarray(e_k))  # column k, exactly (no export to float64)
         diff = ops.fro_norm(ops.sub(u, f))
         conds.append(Condition("||U[:,k] - alpha W_{L:1} x_k||", diff, "<=",
                                ops.scalar(0.0), context=f"k={k}",
@@ -67,6 +72,7 @@ def _eq1_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
 
 register(Result(
     id="hxp20.eq1", title="Deep linear network f(x) = alpha W_L ... W_1 x",
+    certifiable=True,  # issue 13: hypotheses/conclusions in ops
     source=Source(PAPER, "§3.2", "eq. (1)"),
     statement=r"f(x;W_1,\dots,W_L)=\alpha W_LW_{L-1}\cdots W_1x",
     kind="definition",
@@ -81,17 +87,24 @@ register(Result(
 
 # --------------------------------------------------------------------------- eq. (2)
 def _eq2_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
+    """The engine's loss (``network.loss``, the vocabulary form of ``kernels.loss``) against
+    the printed sum ``1/2 sum_k ||alpha W_{L:1} x_k - y_k||^2``, column by column, all in
+    ``ops`` (an exact identity: certified backends decide it exactly, float64 with an
+    allowance)."""
     prob: Problem = inst["problem"]
-    Ws = inst["weights"]
-    engine = kernels.loss(prob, Ws)
-    total = 0.0
+    Ws = [ops.asarray(W) for W in inst["weights"]]
+    engine = network.loss(ops, prob, Ws)
+    full = network.partial_product(ops, Ws, 1, prob.L)
+    alpha = ops.scalar(prob.alpha)
+    total = ops.scalar(0)
     for k in range(prob.n):
-        fk = prob.alpha * network.partial_product(ops, Ws, 1, prob.L) @ prob.X[:, k]
-        total += 0.5 * float(np.sum((fk - prob.Y[:, k]) ** 2))
+        fk = ops.scale(alpha, ops.matmul(full, ops.asarray(prob.X[:, [k]])))
+        r = ops.fro_norm(ops.sub(fk, ops.asarray(prob.Y[:, [k]])))
+        total = total + ops.scalar(Fraction(1, 2)) * r * r
     if p["normalization"] == "mean":  # the pitfall the catalog warns about (1/n)
-        total /= prob.n
-    return [Condition("loss(engine) = 1/2 sum_k ||f(x_k) - y_k||^2", ops.scalar(engine), "==",
-                      ops.scalar(total), rtol=0.0, float_tol=1e-12 * (1 + abs(total)))]
+        total = total / ops.scalar(prob.n)
+    return [Condition("loss(engine) = 1/2 sum_k ||f(x_k) - y_k||^2", engine, "==", total,
+                      rtol=0.0, float_tol=1e-12 * (1 + abs(ops.mid(total))))]
 
 
 register(Result(
@@ -100,6 +113,7 @@ register(Result(
     statement=r"\ell=\tfrac12\sum_{k=1}^n\|f(x_k)-y_k\|^2=\tfrac12\|\alpha W_{L:1}X-Y\|_F^2",
     kind="definition",
     check=Deterministic(_sample_plain, _no_hypotheses, _eq2_conclusions),
+    certifiable=True,  # issue 13: engine loss and printed sum both in ops
     params={"max_L": 4, "max_width": 4, "min_n": 2, "max_n": 6, "normalization": "sum"},
     broken={"normalization": "mean"},
     instances=12,
@@ -112,10 +126,14 @@ def _def4_1_sample(rng: np.random.Generator, p: Params) -> Instance:
     d_x = int(rng.integers(1, 6))
     n = int(rng.integers(1, 7))
     r = int(rng.integers(1, min(d_x, n) + 1))
+    # Exact dyadic instances (certified and float64 alike): an exact isometry times 2 (the
+    # equality case r~ = r holds exactly on the stored doubles), or a product of 14-bit
+    # dyadic factors, computed exactly in float64 (so rank X = r exactly, a.s.).
     if rng.random() < 0.5:  # isotropic: equality case r~ = r
-        return {"X": 2.0 * haar_isometry(rng, d_x, r), "rank": r}
-    X = rng.standard_normal((d_x, r)) @ rng.standard_normal((r, n))  # rank r (a.s.)
-    return {"X": X, "rank": r}
+        return {"X": 2.0 * exact_isometry(rng, d_x, r), "rank": r}
+    B = np.round(rng.standard_normal((d_x, r)) * 1024) / 1024
+    C = np.round(rng.standard_normal((r, n)) * 1024) / 1024
+    return {"X": B @ C, "rank": r}
 
 
 def _def4_1_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
@@ -129,6 +147,7 @@ def _def4_1_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
 
 register(Result(
     id="hxp20.def4_1", title="Data quantities W*, l*, r, kappa, stable rank (with footnote 2)",
+    certifiable=True,  # issue 13: hypotheses/conclusions in ops
     source=Source(PAPER, "§4, footnote 2", "Def. of r, kappa, r~"),
     statement=r"\tilde r=\|X\|_F^2/\|X\|^2\le r=\operatorname{rank}X",
     kind="definition",
@@ -173,7 +192,8 @@ def _asm4_1_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     for t in range(p["steps"]):
         lf, lr = kernels.loss(full, A), kernels.loss(red, B)
         conds.append(Condition("l(X,Y) = l(X~, W*X~) + l*", ops.scalar(lf), "==",
-                               ops.scalar(lr + p["lstar_factor"] * lstar), context=f"t={t}",
+                               ops.scalar(lr) + ops.scalar(p["lstar_factor"]) * ops.scalar(lstar),
+                               context=f"t={t}",
                                float_tol=1e-11 * (1 + abs(lf))))
         A, B = kernels.gd_step(full, A, inst["eta"]), kernels.gd_step(red, B, inst["eta"])
         dev = max(np.linalg.norm(a - b) / (1 + np.linalg.norm(a)) for a, b in zip(A, B,

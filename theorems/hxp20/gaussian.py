@@ -14,6 +14,7 @@ are handled in logs (width 1: prefix sums of ``log|a_k|``) or renormalised per l
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -39,7 +40,9 @@ from boundcheck.model.init import initialize
 from boundcheck.model.problem import Problem
 from theorems.hxp20._gauss_common import (
     BAND_HI,
+    BAND_HI_Q,
     BAND_LO,
+    BAND_LO_Q,
     U_THRESHOLD,
     binom_tail,
     c_half,
@@ -98,10 +101,10 @@ def _asm_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
         Condition("||X||_F = Theta(1): <= C", ops.fro_norm(ops.asarray(X)), "<=",
                   ops.scalar(p["theta_C"])),
         Condition("||X||_F = Theta(1): >= 1/C", ops.fro_norm(ops.asarray(X)), ">=",
-                  ops.scalar(1 / p["theta_C"])),
+                  ops.scalar(1) / ops.scalar(p["theta_C"])),
         Condition("||Y||_F = Theta(1): <= C", ops.scalar(ynorm), "<=", ops.scalar(p["theta_C"])),
         Condition("||Y||_F = Theta(1): >= 1/C", ops.scalar(ynorm), ">=",
-                  ops.scalar(1 / p["theta_C"])),
+                  ops.scalar(1) / ops.scalar(p["theta_C"])),
     ]
     # Entries of W_i(0)/sigma_i are i.i.d. N(0,1): pooled sum of squares ~ chi^2_N; accept
     # within z = 6 standard deviations (false alarm ~ 2e-9 per instance).
@@ -879,12 +882,15 @@ def _eq12_hypotheses(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     L, K, tau, rho = inst["L"], inst["K"], inst["tau"], inst["rho"]
     worst = max(float(np.linalg.norm(a - a0, 2)) for a, a0 in zip(inst["A"], inst["A0"],
                                                                   strict=True))
+    # every constant and product enters the arithmetic exactly (no float64 pre-rounding)
+    LKr = ops.scalar(L) * ops.scalar(K) * ops.scalar(rho)
     return [Condition("L >= 40", ops.scalar(L), ">=", ops.scalar(40)),
             Condition("||A_k - A_k(0)|| <= rho", ops.scalar(worst), "<=", ops.scalar(rho)),
             Condition("EC of 'O(L^4) e^{-0.6c1L} <= 1/2': L K rho <= 1/2",
-                      ops.scalar(L * K * rho), "<=", ops.scalar(0.5)),
+                      LKr, "<=", ops.scalar(Fraction(1, 2))),
             Condition("EC of 'e^{-0.6 c1 L s}(..) <= e^{-0.5 c1 L s}': (L K rho)^2 <= 2.5 tau/K",
-                      ops.scalar((L * K * rho) ** 2), "<=", ops.scalar(2.5 * tau / K))]
+                      ops.power(LKr, 2), "<=",
+                      ops.scalar(Fraction(5, 2)) * ops.scalar(tau) / ops.scalar(K))]
 
 
 def _eq12_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
@@ -962,8 +968,10 @@ def _lem55_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     L = len(As)
     R = kernels.forward(prob, inst["W"]) - inst["Y"]
     xnorm = float(np.linalg.norm(inst["X"], 2))
-    conds = [Condition("loss > 0.4 ||Y||_F^2", ops.scalar(val), ">", ops.scalar(BAND_LO * y2)),
-             Condition("loss < 0.6 ||Y||_F^2", ops.scalar(val), "<", ops.scalar(BAND_HI * y2))]
+    conds = [Condition("loss > 0.4 ||Y||_F^2", ops.scalar(val), ">",
+                       ops.scalar(BAND_LO_Q) * ops.scalar(y2)),
+             Condition("loss < 0.6 ||Y||_F^2", ops.scalar(val), "<",
+                       ops.scalar(BAND_HI_Q) * ops.scalar(y2))]
     for i in range(1, L + 1):
         left = np.eye(dims[i])
         for k in range(i + 1, L + 1):
@@ -1109,9 +1117,9 @@ def _nbhd_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
         Ws = [W - inst["eta"] * g for W, g in zip(Ws, G, strict=True)]
     ctx = f"L={L}, d={d}, T={T}, rho={inst['rho']:.3g}, eta={inst['eta']:.3g}"
     return [Condition("min_{t<=T} loss > 0.4 ||Y||^2", ops.scalar(lo), ">",
-                      ops.scalar(BAND_LO * y2), context=ctx),
+                      ops.scalar(BAND_LO_Q) * ops.scalar(y2), context=ctx),
             Condition("max_{t<=T} loss < 0.6 ||Y||^2", ops.scalar(hi), "<",
-                      ops.scalar(BAND_HI * y2), context=ctx),
+                      ops.scalar(BAND_HI_Q) * ops.scalar(y2), context=ctx),
             # Rounding allowance: each float64 step W - eta g rounds every entry by
             # <= eps |W|, so after T steps the computed drift may exceed the exact one by
             # <= T d eps max|A| (spectral <= Frobenius <= d x max entry error).

@@ -155,7 +155,7 @@ def _ec_hypotheses(st: _State, p: Params, ctx: str = "") -> list[Condition]:
         Condition("eta <= d_y / (2 L ||X||^2)", st.eta, "<=",
                   S(ops, p["eta_cap_factor"] * st.d_y) / (S(ops, 2 * st.L) * nx2), context=ctx),
         Condition("EC 5: (1 + R/sqrt m)^L <= 1.1", ops.power(S(ops, 1.0) + st.R() / sqm, st.L),
-                  "<=", S(ops, 1.1), context=ctx),
+                  "<=", S(ops, Fraction(11, 10)), context=ctx),
         Condition("EC 6: m >= 800 d_y B ||X||^2 / sigma^4", S(ops, st.m), ">=",
                   S(ops, 800.0 * st.d_y) * st.B * nx2 / s4, context=ctx),
     ]
@@ -545,13 +545,14 @@ def _eq5_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     for L in p["depths"]:
         R = S(ops, 8.0) * ops.sqrt(q["B"] * S(ops, d_y)) * q["nx"] / (S(ops, L) * q["lam_r"])
         conds.append(Condition("hyp. 5: (1 + R/sqrt m)^L <= 1.1 (R with B = B_EC)",
-                               ops.power(one + R / sqm, L), "<=", S(ops, 1.1),
+                               ops.power(one + R / sqm, L), "<=", S(ops, Fraction(11, 10)),
                                context=f"{ctx}, L={L}"))
     return conds
 
 
 register(Result(
     id="hxp20.eq5", title="Width hypothesis (5) (EC version) implies the induction hypotheses",
+    certifiable=True,  # issue 13: hypotheses/conclusions in ops
     source=Source(PAPER, "§4, Theorem 4.1", "eq. (5)"),
     statement=r"m\ge C\tilde r\kappa^2\big(d_y(1+\|W^*\|^2)+\log(r/\delta)\big),\ m\ge d_x",
     kind="assumption",

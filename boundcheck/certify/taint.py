@@ -1,0 +1,140 @@
+"""Audit that a result's conditions compute inside the vocabulary (issue 13).
+
+:class:`TaintBackend` wraps a certified backend and records every number that enters it
+through ``scalar``/``asarray``/``power`` exponents/``scale`` factors. A float (or an array
+with a float entry) that is *not* one of the instance's stored inputs or the result's
+parameters was computed by the paper module in float64 before it reached the
+arithmetic -- the pattern that makes a "certified" verdict rest on a rounded number.
+:func:`audit_result` runs a result's hypotheses and conclusions on a few instances and
+returns those entries (empty: every number came from the stored inputs, exact integers or
+the vocabulary). Integers, Fractions and integer-valued floats are always allowed; a
+result can list further derived inputs that are exact by construction (e.g. ``eta / m``
+with ``m`` a power of two) in ``Result.params["exact_derived"]`` -- see the docstring of
+the result for why they are exact.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+
+def _floats(obj: Any, out: set[float], depth: int = 0) -> None:
+    if depth > 8:
+        return
+    if isinstance(obj, bool):
+        return
+    if isinstance(obj, float | np.floating):
+        out.add(float(obj))
+    elif isinstance(obj, np.ndarray):
+        if obj.dtype.kind == "f":
+            out.update(float(x) for x in obj.ravel().tolist())
+        elif obj.dtype == object:
+            for x in obj.ravel().tolist():
+                _floats(x, out, depth + 1)
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            _floats(v, out, depth + 1)
+    elif isinstance(obj, list | tuple | set):
+        for v in obj:
+            _floats(v, out, depth + 1)
+    elif hasattr(obj, "__dict__") and not isinstance(obj, type):
+        _floats(vars(obj), out, depth + 1)
+
+
+def _benign(x: float) -> bool:
+    return (not math.isfinite(x)) or float(x).is_integer()
+
+
+class TaintBackend:
+    """Delegates to ``inner``; records float inputs not among ``allowed``."""
+
+    def __init__(self, inner: Any, allowed: set[float]) -> None:
+        self._inner = inner
+        self._allowed = allowed
+        self.tainted: list[tuple[str, float]] = []
+        self.name = inner.name
+        self.certified = inner.certified
+
+    def __getattr__(self, item: str) -> Any:
+        return getattr(self._inner, item)
+
+    def _check(self, where: str, xs: Iterable[float]) -> None:
+        for x in xs:
+            if not _benign(x) and x not in self._allowed:
+                self.tainted.append((where, x))
+
+    def _scan(self, where: str, a: Any) -> None:
+        if isinstance(a, float | np.floating) and not isinstance(a, bool):
+            self._check(where, [float(a)])
+        elif isinstance(a, np.ndarray) and a.dtype.kind == "f":
+            self._check(where, a.ravel().tolist())
+        elif isinstance(a, list | tuple):
+            arr = np.asarray(a)
+            if arr.dtype.kind == "f":
+                self._check(where, arr.ravel().tolist())
+
+    def scalar(self, x: Any) -> Any:
+        self._scan("scalar", x)
+        return self._inner.scalar(x)
+
+    def asarray(self, a: Any) -> Any:
+        self._scan("asarray", a)
+        return self._inner.asarray(a)
+
+    def power(self, x: Any, p: Any) -> Any:
+        self._scan("scalar", x)
+        self._scan("power exponent", p)
+        return self._inner.power(x, p)
+
+    def scale(self, s: Any, a: Any) -> Any:
+        self._scan("scale factor", s)
+        return self._inner.scale(s, a)
+
+    def sqrt(self, x: Any) -> Any:
+        self._scan("scalar", x)
+        return self._inner.sqrt(x)
+
+    def log(self, x: Any) -> Any:
+        self._scan("scalar", x)
+        return self._inner.log(x)
+
+    def exp(self, x: Any) -> Any:
+        self._scan("scalar", x)
+        return self._inner.exp(x)
+
+
+def audit_result(result: Any, instances: int = 3, seed: int = 0, backend: str = "rump",
+                 profile: str = "quick") -> list[tuple[str, float, str]]:
+    """``(where, value, seed)`` for every float that entered the arithmetic without being a
+    stored input or parameter, over ``instances`` sampled instances (hypotheses, and the
+    conclusions when the hypotheses hold)."""
+    from boundcheck.arith import get_backend
+    from boundcheck.check.harness import instance_rng
+    from boundcheck.check.verdict import combine, evaluate
+
+    params = result.resolve_params(profile, None)
+    base = get_backend(backend)
+    found: list[tuple[str, float, str]] = []
+    derived = set()
+    _floats(params.get("exact_derived", []), derived)
+    for k in range(instances):
+        sampled = result.check.sample(instance_rng(result.key, seed, k), params)
+        cases = sampled if isinstance(sampled, list) else [sampled]
+        for j, inst in enumerate(cases):
+            allowed: set[float] = set(derived)
+            _floats(inst, allowed)
+            _floats(dict(params), allowed)
+            ops = TaintBackend(base, allowed)
+            hyp = result.check.hypotheses(inst, ops, params)
+            if combine([evaluate(c, base) for c in hyp]) is not False:
+                result.check.conclusions(inst, ops, params)
+            found += [(w, x, f"{seed}:{k}:{j}") for w, x in ops.tainted]
+    return found
+
+
+__all__ = ["Fraction", "TaintBackend", "audit_result"]
