@@ -177,7 +177,7 @@ def float_gd(inst: dict, eta: float, rho: float, delta0: float, lstar: float,
         D = Lt - lstar
         bnd = math.exp(t * log1m) * delta0
         floor = 1e-13 * (Lt + delta0)
-        if bnd > floor:
+        if bnd > floor and t > 0:
             worst_rate = max(worst_rate, D / bnd)
         worst_radius = max([worst_radius] + [float(np.linalg.norm(w)) for w in W])
         gs = sum(float(np.sum(g * g)) for g in G)
