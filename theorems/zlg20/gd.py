@@ -215,7 +215,7 @@ register(Result(
               r"\mu_B^2\sigma_r^2}\le\frac{0.5}L,\ \Delta_t\le(1-\rho)^t\Delta_0",
     kind="proof-step", check=Deterministic(_sample_thm31, _thm31_hyp, _ind31_concl),
     params=_PARAMS, profiles={"full": _FULL}, broken={"radius_factor": 0.01},
-    instances=2, certifiable=True,
+    instances=4, certifiable=True,
 ))
 register(Result(
     id="zlg20.eqA_1", title="(A.1) one-step descent and contraction of GD",
@@ -224,6 +224,6 @@ register(Result(
               r"\mathcal L(W^{(t-1)})\|_F^2\le-\rho\Delta_{t-1}",
     kind="inequality", check=Deterministic(_sample_thm31, _thm31_hyp, _eqA1_concl),
     params=_PARAMS, profiles={"full": _FULL}, broken={"descent_coef": 2.5},
-    instances=2, certifiable=True,
+    instances=4, certifiable=True,
 ))
 _ = (np_lstar, Any)

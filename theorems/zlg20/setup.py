@@ -491,7 +491,7 @@ IDENT = Result(
               r"\text{ if }\|X\|_F\ge\sqrt2/C",
     kind="claim", check=Deterministic(_sample_identity, _identity_hyp, _identity_concl),
     params={"C": C_THM31, "condition": "printed"}, broken={"C": 0.05, "condition": "repaired"},
-    profiles={"full": {"instances": 100}}, instances=16, certifiable=True,
+    profiles={"full": {"instances": 100}}, instances=30, certifiable=True,
     notes="With the proof's C = 25.35 > sqrt(2) the conclusion holds for every X "
           "(||X||_2 ||X||_F >= sigma_r^2), so the printed condition is harmless there.",
 )

@@ -319,7 +319,7 @@ for _id, _title, _eqn, _concl, _brk, _extra in _STEPS:
         check=Deterministic(_sample, _hyp_for(_extra), _concl),
         params={"coef": 1.0, "two_sided": False, "realizable": _id == "zlg20.eqA_18"},
         profiles={"full": {"instances": 100}}, broken={"coef": _brk},
-        instances=40 if _id == "zlg20.eqA_14" else 12,
+        instances=40 if _id == "zlg20.eqA_14" else 20,
         certifiable=True)
     register(_r)
     if _id == "zlg20.eqA_15":
