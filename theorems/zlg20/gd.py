@@ -24,7 +24,15 @@ from flint import arb
 from boundcheck.arith import _ballcore as bc
 from boundcheck.arith.arb import ArbBackend
 from boundcheck.check.registry import register
-from boundcheck.check.result import Deterministic, Instance, Params, Result, Source
+from boundcheck.check.result import (
+    Deterministic,
+    Instance,
+    Params,
+    Result,
+    Scaling,
+    ScalingOutcome,
+    Source,
+)
 from boundcheck.check.verdict import Condition
 from boundcheck.model import transformed_resnet as tr
 from theorems.zlg20._cert import certified_gd, float_gd
@@ -227,3 +235,125 @@ register(Result(
     instances=4, certifiable=True,
 ))
 _ = (np_lstar, Any)
+
+
+# ----------------------------------------------------------------------------- constants
+def _rate_ok(inst: Instance, eta: float, p: Params) -> bool:
+    q = np_quantities(inst["A"], inst["B"], inst["X"])
+    L = inst["L"]
+    rho = eta * L * q["muA"] ** 2 * q["muB"] ** 2 * q["sr"] ** 2 / math.e
+    if rho >= 1:
+        return False
+    Ls = np_lstar(inst["X"], inst["Y"])
+    D0 = 0.5 * float(np.sum(inst["Y"] ** 2)) - Ls
+    run = float_gd(inst, eta, rho, D0, Ls, p["steps_cap"], p["stop_rel_emp"])
+    return bool(run["completed"]) and run["worst_rate"] <= 1.0
+
+
+def _constants_run(rng: np.random.Generator, p: Params, say: Any) -> ScalingOutcome:
+    """C_emp = sup{c_inst : the rate fails} over instances run at the C1-form eta with alpha
+    below alpha*; C1_emp = min over instances of the largest eta (bisection on a log grid)
+    keeping the rate, in units of 1/(L lam ||X|| (sqrt(L0) + lam ||X||))."""
+    c_fail = 0.0
+    c_ok_min = math.inf
+    c1 = math.inf
+    rows = []
+    for j in range(p["emp_instances"]):
+        d, k = int(rng.integers(1, 3)), int(rng.integers(1, 3))
+        L = int(rng.choice([1, 2]))
+        seed = int(rng.integers(2**31))
+        for f in p["below"]:
+            inst = modid_instance(np.random.default_rng(seed), d, k, 4, L, f, noise=0.3,
+                                  scales=[1.0] * (d - 1) + [2.0])
+            inst["form"] = "C1"
+            eta = _eta(inst, "C1", {"C1": C1_THM31})
+            ok = _rate_ok(inst, eta, p)
+            c_inst = f * C_THM31
+            rows.append({"instance": j, "c_inst": c_inst, "rate_holds": ok})
+            if not ok:
+                c_fail = max(c_fail, c_inst)
+            else:
+                c_ok_min = min(c_ok_min, c_inst)
+        inst = modid_instance(np.random.default_rng(seed), d, k, 4, L, 1.0 + 1e-9, noise=0.3,
+                              scales=[1.0] * (d - 1) + [2.0])
+        unit = _eta(inst, "C1", {"C1": 1.0})
+        lo, hi = C1_THM31, C1_THM31
+        while hi < 1e3 and _rate_ok(inst, hi * unit, p):
+            lo, hi = hi, hi * 2
+        for _ in range(p["bisect"]):
+            mid = math.sqrt(lo * hi)
+            if _rate_ok(inst, mid * unit, p):
+                lo = mid
+            else:
+                hi = mid
+        c1 = min(c1, lo)
+        rows.append({"instance": j, "C1_max": lo})
+    cond = [Condition("C_emp (largest c_inst with a rate failure) <= C = 2 sqrt(8e^3)", c_fail,
+                      "<=", p["C"]),
+            Condition("C1_emp (largest eta keeping the rate, min over instances) >= C1",
+                      c1, ">=", p["C1"])]
+    return ScalingOutcome(cond, {"C_emp": c_fail, "smallest c_inst that held": c_ok_min,
+                                 "C1_emp": c1, "C_proof": C_THM31, "C1_proof": C1_THM31,
+                                 "rows": rows})
+
+
+def _depth_run(rng: np.random.Generator, p: Params, say: Any) -> ScalingOutcome:
+    """Steps to Delta_t <= 1e-6 Delta_0 at the C1-form eta (~1/L) vs L: slope ~ 0; the
+    contrast eta without the 1/L (steps ~ 1/L) must give a clearly different slope."""
+    seed = int(rng.integers(2**31))
+    Ls = p["depths"]
+    steps, steps_c = [], []
+    for L in Ls:
+        inst = modid_instance(np.random.default_rng(seed), 2, 1, 4, L, 2.0, noise=0.3,
+                              scales=[1.0, 2.0])
+        base = _eta(inst, "C1", {"C1": C1_THM31})
+        out = []
+        for eta in (base, base * L * p["contrast_scale"]):
+            A, B, X, Y = inst["A"], inst["B"], inst["X"], inst["Y"]
+            lstar = np_lstar(X, Y)
+            m = A.shape[0]
+            W = [np.zeros((m, m)) for _ in range(L)]
+            D0 = 0.5 * float(np.sum(Y * Y)) - lstar
+            t = 0
+            while t < p["steps_cap"]:
+                G, R = tr.np_grads(A, B, W, X, Y)
+                if 0.5 * float(np.sum(R * R)) - lstar <= 1e-6 * D0:
+                    break
+                W = [w - eta * g for w, g in zip(W, G, strict=True)]
+                t += 1
+            out.append(t)
+        steps.append(out[0])
+        steps_c.append(out[1])
+    lL = np.log(Ls)
+    s1 = float(np.polyfit(lL, np.log(steps), 1)[0])
+    s2 = float(np.polyfit(lL, np.log(steps_c), 1)[0])
+    cond = [Condition("slope of log T_eps vs log L at eta ~ 1/L: |slope| <= 0.15", abs(s1), "<=",
+                      p["tol"]),
+            Condition("power contrast: eta without the 1/L gives a slope differing by >= 0.5",
+                      abs(s2 - s1), ">=", 0.5)]
+    return ScalingOutcome(cond, {"depths": Ls, "steps": steps, "steps_eta_times_L": steps_c,
+                                 "slope": s1, "contrast_slope": s2})
+
+
+_TC = register  # keep the registration block below readable
+_TC(Result(
+    id="zlg20.thm3_1", variant="empirical-constants",
+    title="Theorem 3.1: empirical C_emp and C1_emp beside the proof's constants",
+    source=Source(PAPER, "Sec. 3, Theorem 3.1; App. A.1"), statement="C_emp <= C, C1_emp >= C1",
+    kind="theorem", check=Scaling(_constants_run),
+    params={"C": C_THM31, "C1": C1_THM31, "emp_instances": 2,
+            "below": [0.002, 0.05, 1.0], "bisect": 3, "steps_cap": 20000,
+            "stop_rel_emp": 1e-8},
+    profiles={"full": {"emp_instances": 10, "bisect": 8,
+                       "below": [0.0005, 0.002, 0.01, 0.05, 0.2, 1.0]}},
+    broken={"C1": 1e4}, instances=1))
+_TC(Result(
+    id="zlg20.thm3_1", variant="depth-independence",
+    title="Theorem 3.1: iteration count independent of depth at the step-size bound",
+    source=Source(PAPER, "Sec. 3, Theorem 3.1 (rate independent of L); Cor. 3.4"),
+    statement=r"\rho=\eta L\sigma_{\min}^2(A)\sigma_{\min}^2(B)\sigma_r^2/e,\ \eta\propto1/L",
+    kind="theorem", check=Scaling(_depth_run),
+    params={"depths": [1, 2, 4, 8, 16], "steps_cap": 20000, "tol": 0.15,
+            "contrast_scale": 0.5},
+    profiles={"full": {"depths": [1, 2, 4, 8, 16, 32, 64]}},
+    broken={"tol": 1e-4}, instances=1))
