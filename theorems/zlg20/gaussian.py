@@ -47,7 +47,7 @@ def _prop_draws(rng: np.random.Generator, p: Params, runs: int) -> dict:
     bound = (p["c_loss"] * a * a * b * b * k * m * math.log(p["log_c"] * n / delta)
              * float(np.sum(X * X)) + float(np.sum(Y * Y)))
     lhs41 = sA[:, -1] ** 2 * sB[:, -1] ** 2 / (sA[:, 0] * sB[:, 0]) / (a * b)
-    a3_ok = (lhs41 / m >= 0.9**4 / 1.1**2) & (lhs41 / m <= 1.1**2)
+    a3_ok = (lhs41 / m >= p["lo"] ** 4 / p["hi"] ** 2) & (lhs41 / m <= p["hi"] ** 2)
     return {"sv_ok": sv_ok, "loss_ok": L0 <= bound, "a3_ok": a3_ok, "m": m,
             "ratio": L0 / bound}
 

@@ -77,7 +77,7 @@ def _run_sgd(rng: np.random.Generator, s: dict, runs: int, horizon: int, stop_on
     """Vectorized SGD; per run: success time (Delta_t <= eps), max of L_t 1(E_t) / (2 L0),
     (A.5) radius violations, and (Thm 3.8) max_t L_t / (2 L0 (1 - rho)^t) and the e^{-t rho}
     form."""
-    A, B, X, Y, L = s["A"], s["B"], s["X"], s["Y"], s["L"]
+    X, L = s["X"], s["L"]
     n, b = X.shape[1], s["b"]
     W = [np.zeros((runs, 2, 2)) for _ in range(L)]
     alive = np.ones(runs, dtype=bool)  # the event E_t: not yet within eps
@@ -88,7 +88,18 @@ def _run_sgd(rng: np.random.Generator, s: dict, runs: int, horizon: int, stop_on
     max_proof = np.zeros(runs)
     c_rad = math.sqrt(2 * E) * s["eta"] * n * s["alpha"] * math.sqrt(s["X2"]) / b \
         * math.sqrt(2 * s["L0"])
-    log1m = math.log1p(-rate) if rate is not None else 0.0
+    with np.errstate(all="ignore"):
+        return _run_loop(rng, s, runs, horizon, stop_on_success, rate, W, alive, hit, max_loss,
+                         rad_bad, max_stmt, max_proof, c_rad)
+
+
+def _run_loop(rng: np.random.Generator, s: dict, runs: int, horizon: int,
+              stop_on_success: bool, rate: float | None, W: list, alive: np.ndarray,
+              hit: np.ndarray, max_loss: np.ndarray, rad_bad: np.ndarray,
+              max_stmt: np.ndarray, max_proof: np.ndarray, c_rad: float) -> dict:
+    A, B, X, Y, L = s["A"], s["B"], s["X"], s["Y"], s["L"]
+    n, b = X.shape[1], s["b"]
+    t = 0
     for t in range(horizon + 1):
         Lt = tr.np_loss(A, B, W, X, Y)
         D = Lt - s["Ls"]
@@ -101,8 +112,11 @@ def _run_sgd(rng: np.random.Generator, s: dict, runs: int, horizon: int, stop_on
             rad_bad |= alive & (nrm > c_rad * t * (1 + 1e-12) + 1e-300)
             rad_bad |= nrm > 0.5 / L
         if rate is not None:
-            max_stmt = np.maximum(max_stmt, Lt / (2 * s["L0"] * math.exp(t * log1m)))
-            max_proof = np.maximum(max_proof, Lt / (2 * s["L0"] * math.exp(-t * rate)))
+            f = (1.0 - rate) ** t  # the printed (1 - rho)^t; <= 0 (rho >= 1) bounds nothing
+            r_stmt = Lt / (2 * s["L0"] * f) if f > 0 else np.full(runs, np.inf)
+            max_stmt = np.maximum(max_stmt, np.where(np.isnan(r_stmt), np.inf, r_stmt))
+            r_proof = Lt / (2 * s["L0"] * math.exp(-t * rate))
+            max_proof = np.maximum(max_proof, np.where(np.isnan(r_proof), np.inf, r_proof))
         if t == horizon or (stop_on_success and not alive.any()):
             break
         batches = tr.sample_batches(rng, runs, n, b)
