@@ -125,7 +125,15 @@ def _holds_frac(rng: np.random.Generator, m: int, k: int, X: np.ndarray, factor:
 
 
 def _m_min(rng: np.random.Generator, k: int, X: np.ndarray, factor: float, p: Params) -> int:
-    m = max(k, X.shape[0])
+    """Smallest width on the geometric grid with P[(4.1)] >= 1 - delta; the search starts
+    at a fraction of the leading-order estimate m ~ C^2 factor^2 k q^2 / 2 (checked: the
+    start itself must fail, else it restarts from max(k, d))."""
+    sX = np.linalg.svd(X, compute_uv=False)
+    q2 = (sX[0] * np.linalg.norm(X) / sX[-1] ** 2) ** 2
+    m = max(k, X.shape[0], int(p["m0_frac"] * p["C"] ** 2 * factor**2 * k * q2 / 2))
+    if m > max(k, X.shape[0]) and _holds_frac(rng, m, k, X, factor, p["C"], p["draws"]) \
+            >= 1 - p["delta"]:
+        m = max(k, X.shape[0])
     while m < p["m_cap"]:
         if _holds_frac(rng, m, k, X, factor, p["C"], p["draws"]) >= 1 - p["delta"]:
             return m
@@ -182,6 +190,7 @@ def _width_run(mode: str) -> Any:
 
 
 _W = {"C": 4.0, "delta": 0.1, "draws": 30, "m_step": 1.1, "m_cap": 40000, "n": 16,
+      "m0_frac": 0.25,
       "tol": 0.3, "max_se": 0.25}
 register(Result(
     id="zlg20.cor3_4", title="Corollary 3.4: width Omega~(k r kappa^2) for (4.1) with Gaussian "

@@ -211,7 +211,7 @@ register(Result(
               r"\sigma_r^2(X)/e)^t\Delta_0",
     kind="theorem", check=Deterministic(_sample_thm31, _thm31_hyp, _thm31_concl),
     params=_PARAMS, profiles={"full": _FULL},
-    broken={"eta_factor": 3.0, "C1": 3.0 * C1_THM31, "rate_tol": 1e-3},
+    broken={"rate_tol": 0.3},
     instances=4, certifiable=True,
     notes="C = 2 sqrt(8e^3), C_1 = 1/(2 sqrt(2e)) (proof-explicit). Each sample is one data "
           "set at alpha*, 2 alpha*, 10 alpha*.",
@@ -327,8 +327,8 @@ def _depth_run(rng: np.random.Generator, p: Params, say: Any) -> ScalingOutcome:
     lL = np.log(Ls)
     s1 = float(np.polyfit(lL, np.log(steps), 1)[0])
     s2 = float(np.polyfit(lL, np.log(steps_c), 1)[0])
-    cond = [Condition("slope of log T_eps vs log L at eta ~ 1/L: |slope| <= 0.15", abs(s1), "<=",
-                      p["tol"]),
+    cond = [Condition("slope of log T_eps vs log L at eta ~ 1/L: |slope - 0| <= 0.15",
+                      abs(s1 - p["expect_slope"]), "<=", p["tol"]),
             Condition("power contrast: eta without the 1/L gives a slope differing by >= 0.5",
                       abs(s2 - s1), ">=", 0.5)]
     return ScalingOutcome(cond, {"depths": Ls, "steps": steps, "steps_eta_times_L": steps_c,
@@ -354,6 +354,6 @@ _TC(Result(
     statement=r"\rho=\eta L\sigma_{\min}^2(A)\sigma_{\min}^2(B)\sigma_r^2/e,\ \eta\propto1/L",
     kind="theorem", check=Scaling(_depth_run),
     params={"depths": [1, 2, 4, 8, 16], "steps_cap": 20000, "tol": 0.15,
-            "contrast_scale": 0.5},
+            "contrast_scale": 0.5, "expect_slope": 0.0},
     profiles={"full": {"depths": [1, 2, 4, 8, 16, 32, 64]}},
-    broken={"tol": 1e-4}, instances=1))
+    broken={"expect_slope": 1.0}, instances=1))

@@ -283,14 +283,15 @@ def _eqB7_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     v = _V_parts(ops, inst)
     e = ops.exp(ops.scalar(1))
     L = inst["L"]
-    grow = ops.power(ops.scalar(1) + ops.scalar(p["radius"]) / ops.scalar(L), L)
+    grow = ops.power(ops.scalar(1) + ops.scalar(p["grow_radius"]) / ops.scalar(L), L)
     lam = q["lamA"] * q["lamB"] * q["Xn"]
     S2 = s["sum"] * s["sum"]
     ctx = f"{inst['mode']}, L={L}"
     return [Condition("(B.7) ||V_2||_F <= (1+0.5/L)^L (sum||D||)^2", ops.fro_norm(v["V2"]),
                       "<=", grow * S2, context=ctx),
             Condition("(B.7) <UX-Y, B V_2 A X> <= sqrt(2eL) lam (sum||D||)^2", v["cross"],
-                      "<=", ops.sqrt(ops.scalar(2) * e * s["L0"]) * lam * S2, context=ctx),
+                      "<=", ops.sqrt(ops.scalar(p["sqrt_coef"]) * e * s["L0"]) * lam * S2,
+                      context=ctx),
             Condition("aux: (1+0.5/L)^L <= sqrt(e)", grow, "<=", ops.sqrt(e), context=ctx)]
 
 
@@ -300,7 +301,7 @@ def _eqB8_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     v = _V_parts(ops, inst)
     e = ops.exp(ops.scalar(1))
     L = inst["L"]
-    grow = ops.power(ops.scalar(1) + ops.scalar(p["radius"]) / ops.scalar(L), L)
+    grow = ops.power(ops.scalar(1) + ops.scalar(p["grow_radius"]) / ops.scalar(L), L)
     lam = q["lamA"] * q["lamB"] * q["Xn"]
     du = ops.fro_norm(v["dUX"])
     ctx = f"{inst['mode']}, L={L}"
@@ -318,7 +319,7 @@ def _eqB9_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
 
 for _id, _title, _eq, _concl, _broken in (
         ("zlg20.eqB_7", "(B.7) second-order cross term", "(B.7)", _eqB7_concl,
-         {"radius": 0.05}),
+         {"grow_radius": 0.0, "sqrt_coef": 0.0}),
         ("zlg20.eqB_8", "(B.8) first-order bound on ||V~ - V||", "(B.8)", _eqB8_concl,
          {"half_coef": 0.02}),
         ("zlg20.eqB_9", "(B.9) assembled smoothness bound (= Lemma A.2)", "(B.9)",
@@ -328,7 +329,7 @@ for _id, _title, _eq, _concl, _broken in (
         statement=_title, kind="inequality",
         check=Deterministic(_sample_lemA2, _lemA2_hyp, _concl),
         params={"L_choices": [1, 2, 3, 5, 10], "radius": 0.5, "sqrt_coef": 2.0,
-                "half_coef": 0.5, "max_batches": 1},
+                "half_coef": 0.5, "max_batches": 1, "grow_radius": 0.5},
         profiles={"full": {"instances": 100}},
         broken=_broken, instances=12, certifiable=True,
     ))

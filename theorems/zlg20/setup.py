@@ -97,7 +97,8 @@ def _def_setup(inst: dict, p: Params, ctx: str) -> list[Condition]:
     Ls = frac_sq(FR.sub(FR.matmul(Phi, X), Y)) / 2
     # L* is the minimum: the normal equations hold exactly, (Phi X - Y) X^T = 0
     ne = frac_sq(FR.matmul(FR.sub(FR.matmul(Phi, X), Y), FR.transpose(X)))
-    return [_eq("L(W) = sum_i ell_i = 1/2||B P A X - Y||^2", total, _loss(inst, W), ctx),
+    return [_eq("L(W) = sum_i ell_i = 1/2||B P A X - Y||^2", total, _loss(inst, W) * p["scale"],
+                ctx),
             _eq("normal equations ||(Phi X - Y) X^T||^2 = 0", ne * p["scale"], Fraction(0),
                 ctx),
             Condition("L(W) >= L* (exact)", _q(_loss(inst, W)), ">=", _q(Ls), context=ctx)]
@@ -166,8 +167,12 @@ def _alg1(inst: dict, p: Params, ctx: str) -> list[Condition]:
             for a, g in zip(acc, tr.minibatch_gradients(FR, A, B, W, X, Y, S), strict=True):
                 a += g / len(subs)
         err = sum((frac_sq(FR.sub(a, g)) for a, g in zip(acc, G, strict=True)), Fraction(0))
-        out.append(_eq("E_S[G_l] = grad_l L (all C(n,b) subsets)", err * p["scale"],
-                       Fraction(0), f"{ctx}, n={n}, b={b}"))
+        out.append(_eq("E_S[G_l] = grad_l L (all C(n,b) subsets)", err, Fraction(0),
+                       f"{ctx}, n={n}, b={b}"))
+        out.append(_eq("||E_S[G]||^2 = ||grad L||^2", sum((frac_sq(a) for a in acc),
+                                                          Fraction(0)),
+                       sum((frac_sq(g) for g in G), Fraction(0)) * p["scale"],
+                       f"{ctx}, n={n}, b={b}"))
     return out
 
 
@@ -245,7 +250,9 @@ def _eqB5(inst: dict, p: Params, ctx: str) -> list[Condition]:
     return [_eq("V~ - V = sum_l P>_l(W) D_l P<_l(W~)", frac_sq(FR.sub(FR.sub(Vt, V), tele)),
                 Fraction(0), ctx),
             _eq("V~ - V = V_1 + V_2 (double-sum form of V_2)",
-                frac_sq(FR.sub(FR.sub(Vt, V), V1 + V2)) * p["scale"], Fraction(0), ctx)]
+                frac_sq(FR.sub(FR.sub(Vt, V), V1 + V2)), Fraction(0), ctx),
+            _eq("||V~ - V||^2 = ||V_1 + V_2||^2", frac_sq(FR.sub(Vt, V)),
+                frac_sq(V1 + V2) * p["scale"], ctx)]
 
 
 def _eqB6(inst: dict, p: Params, ctx: str) -> list[Condition]:
@@ -347,10 +354,11 @@ def _eqB3(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     # (U - Phi) X X^T = (UX - Y) X^T (normal equations)
     M = ops.matmul(tr.residual(ops, A, B, W, X, Y), ops.transpose(ops.asarray(X)))
     v = ops.fro_norm(M)
+    c = ops.scalar(p["coef"])
     return [Condition("||(U-Phi)XX^T||^2 >= 2 sigma_r^2 (L - L*)", v * v, ">=",
-                      ops.scalar(p["coef"]) * q["sr"] ** 2 * gap),
+                      ops.scalar(2) * c * q["sr"] ** 2 * gap),
             Condition("||(U-Phi)XX^T||^2 <= 2 ||X||^2 (L - L*)", v * v, "<=",
-                      ops.scalar(2) * q["Xn"] ** 2 * gap)]
+                      ops.scalar(2) * q["Xn"] ** 2 * gap / c)]
 
 
 def _lemB2(inst: Instance, ops: Any, p: Params) -> list[Condition]:
@@ -396,7 +404,8 @@ for _id, _kind, _title, _sec, _eqn, _concl, _stmt in (
         check=Deterministic(_sample_generic, _true, _concl),
         params={"scale": 1.0, "coef": 1.0},
         broken={"scale": 1.0, "coef": 0.2} if _id == "zlg20.eqA_2" else
-        ({"scale": 1e3} if _id == "zlg20.fact3_0" else {"coef": 1.5}),
+        ({"scale": 1e3} if _id == "zlg20.fact3_0" else
+         ({"coef": 0.3} if _id == "zlg20.lemB_2" else {"coef": 1.5})),
         profiles={"full": {"instances": 200}}, instances=20, certifiable=True,
     ))
 
@@ -480,7 +489,8 @@ def _identity_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     L0 = tr.loss(ops, A, B, [np.zeros((m, m))], X, Y)
     lhs41 = q["muA"] ** 2 * q["muB"] ** 2 / (q["lamA"] * q["lamB"])
     rhs41 = ops.scalar(p["C"]) * q["Xn"] / q["sr"] ** 2 * ops.sqrt(L0 - q["Lstar"])
-    return [Condition("(4.1) fails: LHS < RHS, for this m", lhs41, "<", rhs41,
+    return [Condition("(4.1) fails: LHS < RHS, for this m", lhs41, "<",
+                      rhs41 * ops.scalar(p["rhs_factor"]),
                       context=f"m={m}, C={p['C']}")]
 
 
@@ -490,20 +500,23 @@ IDENT = Result(
     statement=r"A=[I;0],\ B=\sqrt{m/k}[I,0],\ \langle X,Y\rangle=0:\ (4.1)\text{ fails for all }m"
               r"\text{ if }\|X\|_F\ge\sqrt2/C",
     kind="claim", check=Deterministic(_sample_identity, _identity_hyp, _identity_concl),
-    params={"C": C_THM31, "condition": "printed"}, broken={"C": 0.05, "condition": "repaired"},
+    params={"C": C_THM31, "condition": "printed", "rhs_factor": 1.0},
+    broken={"rhs_factor": 1e-3},
     profiles={"full": {"instances": 100}}, instances=30, certifiable=True,
     notes="With the proof's C = 25.35 > sqrt(2) the conclusion holds for every X "
           "(||X||_2 ||X||_F >= sigma_r^2), so the printed condition is harmless there.",
 )
 register(IDENT)
 register(IDENT.with_variant(
-    "printed-generic-C", erratum=True, params={"C": 0.9, "condition": "printed"}, broken=None,
+    "printed-generic-C", erratum=True, params={"C": 0.9, "condition": "printed",
+                                               "rhs_factor": 1.0}, broken=None,
     notes="Erratum 7: for an absolute constant C < sqrt(2) (the statement leaves C "
           "unspecified) the printed condition ||X||_F >= sqrt(2)/C does not imply failure: "
           "whitened-like data with C||X||||X||_F/sigma_r^2 < sqrt(2) satisfy (4.1) for "
           "large m."))
 register(IDENT.with_variant(
-    "repaired-generic-C", params={"C": 0.9, "condition": "repaired"}, broken={"C": 0.05},
+    "repaired-generic-C", params={"C": 0.9, "condition": "repaired", "rhs_factor": 1.0},
+    broken={"rhs_factor": 1e-3},
     notes="Repaired condition C ||X||_2 ||X||_F / sigma_r^2(X) >= sqrt(2) at C = 0.9."))
 
 

@@ -238,7 +238,7 @@ def _eqA10(inst: Instance, ops: Any, p: Params) -> list[Condition]:
          * q["Xn"] ** 2 * q["X2inf"] ** 2 / q["bs"])
     return [Condition("(A.10) E[L_new] - L <= -(5eta/6)||grad||^2 + 2e^2 eta^2 L^2 n lam^4 "
                       "||X||^2 ||X||_2inf^2 L / b", q["ELn"] - q["Lw"], "<=",
-                      -ops.scalar(5) * q["eta"] / ops.scalar(6) * q["gsq"]
+                      -ops.scalar(5) * q["eta"] / ops.scalar(6) * q["gsq"] * ops.scalar(p["dcoef"])
                       + v * q["Lw"] * ops.scalar(p["coef"]))]
 
 
@@ -247,7 +247,7 @@ def _eqA12(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     g0, g1 = _gam(q, ops)
     gap = q["Lw"] - q["Lstar"]
     return [Condition("(A.12) E[L_new] - L <= -(4 eta L mu^2mu^2sr^2/3e)(L - L*) + eta^2 gamma_1",
-                      q["ELn"] - q["Lw"], "<=", -q["eta"] * g0 * gap
+                      q["ELn"] - q["Lw"], "<=", -q["eta"] * g0 * gap * ops.scalar(p["dcoef"])
                       + q["eta"] ** 2 * g1 * ops.scalar(p["coef"])),
             Condition("(A.13) E[L_new] - L* <= (1 - eta gamma_0)(L - L*) + eta^2 gamma_1",
                       q["ELn"] - q["Lstar"], "<=", (ops.scalar(1) - q["eta"] * g0) * gap
@@ -295,21 +295,25 @@ def _eqA18(inst: Instance, ops: Any, p: Params) -> list[Condition]:
 
 
 _STEPS = [
-    ("zlg20.eqA_4", "(A.4) one-step trajectory growth for SGD", "(A.4)", _eqA4, 0.5, ""),
-    ("zlg20.eqA_6", "(A.6) smoothness step with a stochastic gradient", "(A.6)", _eqA6, 0.0,
-     ""),
-    ("zlg20.eqA_7", "(A.7) simplified smoothness step", "(A.7)", _eqA7, 0.0, "regime"),
-    ("zlg20.eqA_8", "(A.8) expected one-step change", "(A.8)", _eqA8, 0.0, "regime"),
-    ("zlg20.eqA_9", "(A.9) second moment of the minibatch gradient", "(A.9)", _eqA9, 0.2, ""),
-    ("zlg20.eqA_10", "(A.10) expected descent with variance term", "(A.10)", _eqA10, 0.0,
+    ("zlg20.eqA_4", "(A.4) one-step trajectory growth for SGD", "(A.4)", _eqA4,
+     {"coef": 0.5}, ""),
+    ("zlg20.eqA_6", "(A.6) smoothness step with a stochastic gradient", "(A.6)", _eqA6,
+     {"coef": 0.0}, ""),
+    ("zlg20.eqA_7", "(A.7) simplified smoothness step", "(A.7)", _eqA7, {"coef": 0.0},
      "regime"),
+    ("zlg20.eqA_8", "(A.8) expected one-step change", "(A.8)", _eqA8, {"coef": 0.0}, "regime"),
+    ("zlg20.eqA_9", "(A.9) second moment of the minibatch gradient", "(A.9)", _eqA9,
+     {"coef": 0.0}, ""),
+    ("zlg20.eqA_10", "(A.10) expected descent with variance term", "(A.10)", _eqA10,
+     {"dcoef": 1.5}, "regime"),
     ("zlg20.eqA_12", "(A.12)-(A.13) expected descent in suboptimality", "(A.12), (A.13)",
-     _eqA12, 0.0, "regime"),
-    ("zlg20.eqA_14", "(A.14) contraction away from the target", "(A.14)", _eqA14, 3.0, "a14"),
+     _eqA12, {"dcoef": 20.0}, "regime"),
+    ("zlg20.eqA_14", "(A.14) contraction away from the target", "(A.14)", _eqA14,
+     {"coef": 30.0}, "a14"),
     ("zlg20.eqA_15", "(A.15) multiplicative per-step growth bound, every minibatch", "(A.15)",
-     _eqA15, 0.0, "regime"),
-    ("zlg20.eqA_18", "(A.18) expected contraction, realizable case", "(A.18)", _eqA18, 3.0,
-     "real"),
+     _eqA15, {"coef": -1.0}, "regime"),
+    ("zlg20.eqA_18", "(A.18) expected contraction, realizable case", "(A.18)", _eqA18,
+     {"coef": 30.0}, "real"),
 ]
 for _id, _title, _eqn, _concl, _brk, _extra in _STEPS:
     _r = Result(
@@ -317,8 +321,9 @@ for _id, _title, _eqn, _concl, _brk, _extra in _STEPS:
                                             _eqn),
         statement=_title, kind="inequality",
         check=Deterministic(_sample, _hyp_for(_extra), _concl),
-        params={"coef": 1.0, "two_sided": False, "realizable": _id == "zlg20.eqA_18"},
-        profiles={"full": {"instances": 100}}, broken={"coef": _brk},
+        params={"coef": 1.0, "two_sided": False, "realizable": _id == "zlg20.eqA_18",
+                "dcoef": 1.0},
+        profiles={"full": {"instances": 100}}, broken=_brk,
         instances=40 if _id == "zlg20.eqA_14" else 20,
         certifiable=True)
     register(_r)
