@@ -197,7 +197,7 @@ register(Result(
     "A, B (independent of depth)", source=Source(PAPER, "Sec. 3.1, Cor. 3.4; App. A.3"),
     statement=r"m=\Omega(\max\{kr\kappa^2\log(n/\delta),k+d+\log(1/\delta)\})",
     kind="corollary", check=Scaling(_width_run("gd")),
-    params={**_W, "ks": [1, 2, 4], "rs": [1, 2, 4], "kappas": [1.0, 4.0], "expect": [1.0, 1.0]},
+    params={**_W, "ks": [1, 2, 4], "rs": [2, 4], "kappas": [1.0, 4.0], "expect": [1.0, 1.0]},
     broken={"expect": [2.0, 2.0]}, instances=1,
     notes="m_min = smallest width with P[(4.1) at C = 4] >= 0.9 (30 draws), Y = 0. The "
           "corollary's k r kappa^2 is the bound q^2 <= r kappa^2; the fit is against k and "
