@@ -31,8 +31,8 @@ from boundcheck.model import transformed_resnet as tr
 from boundcheck.output.figures import curve_panels, register_figure, write_csv, write_json
 from theorems.zlg20._common import PAPER, np_lstar
 
-SIZES = {"quick": {"d": 4, "n": 100, "steps": 300, "depths_c": [2, 5, 10, 20],
-                   "depths_d": [5, 10, 20]},
+SIZES = {"quick": {"d": 4, "n": 100, "steps": 200, "depths_c": [2, 5, 10, 20],
+                   "depths_d": [5, 10]},
          "medium": {"d": 10, "n": 1000, "steps": 1000, "depths_c": [2, 5, 10, 20],
                     "depths_d": [10, 20, 50]},
          "full": {"d": 10, "n": 1000, "steps": 3000, "depths_c": [2, 5, 10, 20],
@@ -133,16 +133,20 @@ def draw_fig1(out: Path, size: str) -> list[Path]:
                    "style": "-" if k.startswith("ResNet") else "--"}
                   for k, v in res["cd"].items() if k.endswith(f"m={m}")]
         panels.append({"title": f"{lab} ResNet vs standard, m={m}", "curves": curves})
-    png = curve_panels(out / f"zlg20-fig1{tag}.png", panels, "iteration",
+    # two files: the shared plotting helper draws one legend (from the first panel)
+    sup = f"zlg20 Fig. 1 ({size}): d=k={SIZES[size]['d']}, n={SIZES[size]['n']}, Y=-X+0.1E"
+    png = curve_panels(out / f"zlg20-fig1ab{tag}.png", panels[:2], "iteration",
                        "(L(W_t) - L*) / (L(W_0) - L*)", logx=False, logy=True,
-                       suptitle=f"zlg20 Fig. 1 ({size}): d=k={SIZES[size]['d']}, "
-                                f"n={SIZES[size]['n']}, Y=-X+0.1E")
+                       suptitle=sup + " - (a), (b)")
+    png2 = curve_panels(out / f"zlg20-fig1cd{tag}.png", panels[2:], "iteration",
+                        "(L(W_t) - L*) / (L(W_0) - L*)", logx=False, logy=True,
+                        suptitle=sup + " - (c), (d): solid ResNet, dashed standard")
     js = write_json(out / f"zlg20-fig1{tag}.json", res)
     rows = [[panel, key, t, val] for panel in ("ab", "cd") for key, v in res[panel].items()
             for t, val in enumerate(v)]
     cs = write_csv(out / f"zlg20-fig1{tag}.csv", ["panel", "curve", "t", "rel_excess_loss"],
                    rows)
-    return [png, js, cs]
+    return [png, png2, js, cs]
 
 
 # ----------------------------------------------------------------------------- checks
