@@ -69,7 +69,8 @@ def _setup36(rng: np.random.Generator, p: Params) -> dict:
         eta, T = eta_new, T_new
     A, B = tr.modified_identity(1, 1, 2, alpha)
     return {"A": A, "B": B, "X": X, "Y": Y, "L": L, "L0": L0, "Ls": Ls, "D0": D0, "eps": eps,
-            "eta": eta, "T": T, "alpha": alpha, "X2": X2, "n": n, "b": b, "delta": delta}
+            "eta": eta, "T": T, "alpha": alpha, "X2": X2, "n": n, "b": b, "delta": delta,
+            "rad_coef": p.get("rad_coef", 1.0)}
 
 
 def _run_sgd(rng: np.random.Generator, s: dict, runs: int, horizon: int, stop_on_success: bool,
@@ -87,7 +88,7 @@ def _run_sgd(rng: np.random.Generator, s: dict, runs: int, horizon: int, stop_on
     max_stmt = np.zeros(runs)
     max_proof = np.zeros(runs)
     c_rad = math.sqrt(2 * E) * s["eta"] * n * s["alpha"] * math.sqrt(s["X2"]) / b \
-        * math.sqrt(2 * s["L0"])
+        * math.sqrt(2 * s["L0"]) * s.get("rad_coef", 1.0)
     with np.errstate(all="ignore"):
         return _run_loop(rng, s, runs, horizon, stop_on_success, rate, W, alive, hit, max_loss,
                          rad_bad, max_stmt, max_proof, c_rad)
