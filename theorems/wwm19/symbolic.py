@@ -280,10 +280,11 @@ _A5 = dict(id="wwm19.lemA_5", title="Lemma A.5: exact one-step drift of the inva
            source=Source(PAPER, "App. A.2, Lemma A.5 (proof)"),
            statement=r"D_l^+=D_l+\eta^2[\nabla_{l+1}^\top\nabla_{l+1}\pm\nabla_l\nabla_l^\top]",
            kind="identity", check=Symbolic(_lemA_5_id))
-register(Result(**_A5, params={"sizes": [(2, 2), (3, 1)], "sign": 1}, variant="identity-printed",
-                erratum=True, notes="As printed: + between the two eta^2 terms. Refuted "
-                "(sympy, L = 2, d = 2 and L = 3, d = 1). The lemma's norm bounds are unaffected (triangle "
-                "inequality): see wwm19.lemA_5 (bounds)."))
+register(Result(**_A5, params={"sizes": [(2, 2), (3, 1)], "sign": 1},
+                variant="identity-printed", erratum=True, notes=(
+                    "As printed: + between the two eta^2 terms. Refuted (sympy, L = 2, d = 2 "
+                    "and L = 3, d = 1). The lemma's norm bounds are unaffected (triangle "
+                    "inequality): see wwm19.lemA_5 (bounds).")))
 register(Result(**_A5, params={"sizes": [(2, 2), (3, 1)], "sign": -1},
                 variant="identity-repaired",
                 broken={"sign": 1}, notes="Corrected sign (S4): holds exactly for generic "
