@@ -171,11 +171,17 @@ def scalar_zas_iterations(c: float, L: int, eta: float, eps: float, max_steps: i
     """Iterations of the exact scalar reduction (T3) from ZAS until d/2 r^2 <= eps (d=1)."""
     a, b = 1.0, 0.0
     for t in range(max_steps + 1):
-        r = b * a ** (L - 1) - c
+        try:
+            r = b * a ** (L - 1) - c
+        except OverflowError:
+            return -1
         R = 0.5 * r * r
         if R <= eps:
             return t
         if not np.isfinite(R) or R > 1e6:
             return -1
-        a, b = scalar_gd_step(a, b, c, L, eta)
+        try:
+            a, b = scalar_gd_step(a, b, c, L, eta)
+        except OverflowError:  # diverged
+            return -1
     return max_steps + 1
