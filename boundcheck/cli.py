@@ -82,6 +82,9 @@ def _parser() -> argparse.ArgumentParser:
     ck.add_argument("--threshold", dest="thresholds", action="store_true",
                     help="measure the detection threshold: the smallest tightening of the "
                          "result's constant that the check refutes")
+    ck.add_argument("--workers", type=int, default=1, metavar="N",
+                    help="local worker processes (default 1)")
+    _scheduler_options(ck)
     common(ck)
 
     au = sub.add_parser("audit", help="check every registered result; write a report")
@@ -96,6 +99,7 @@ def _parser() -> argparse.ArgumentParser:
     au.add_argument("--fresh", action="store_true", help="ignore the result store")
     au.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
                     help="local worker processes (default: all cores)")
+    _scheduler_options(au)
     common(au)
     st = sub.add_parser("store", help="show or prune a result store")
     st.add_argument("action", choices=["info", "gc"])
@@ -115,6 +119,14 @@ def _parser() -> argparse.ArgumentParser:
                       help="the grid behind docs/figures (about an hour here)")
     _falsify_parser(sub)
     return p
+
+
+def _scheduler_options(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                    help="run on a dask.distributed scheduler (e.g. tcp://host:8786), or "
+                         "'local' for a LocalCluster of --workers processes")
+    sp.add_argument("--chunk", type=int, default=None, metavar="K",
+                    help="results per dask task (default: ~4 chunks per worker, at most 8)")
 
 
 def _nonnegative(args: argparse.Namespace) -> None:
@@ -151,8 +163,13 @@ def _check(results: Sequence, args: argparse.Namespace, profile: str, cx_dir: Pa
     for r in results:  # refuse bad overrides before anything runs
         validate_overrides(r, overrides, profile)
     workers = getattr(args, "workers", None) or 1
-    if workers > 1 and len(results) > 1:
+    if getattr(args, "scheduler", None):
+        from boundcheck.run.dask_executor import require
+
+        require()  # one-line error (exit 2) before anything runs when dask is missing
+    if getattr(args, "scheduler", None) or (workers > 1 and len(results) > 1):
         return _check_parallel(results, args, profile, cx_dir, overrides, store, workers)
+    args.exec_meta = {"workers": 1}
     for r in results:
         skey = _store_key(r, args, profile, overrides) if store is not None else None
         rep = store.get(skey) if store is not None else None
@@ -174,29 +191,33 @@ def _check(results: Sequence, args: argparse.Namespace, profile: str, cx_dir: Pa
 
 def _check_parallel(results: Sequence, args: argparse.Namespace, profile: str, cx_dir: Path,
                     overrides: dict, store, workers: int) -> list[Report]:
-    from boundcheck.run.executor import run_parallel
+    from boundcheck.run.executor import RunProgress, run_parallel
 
     keys = [_store_key(r, args, profile, overrides) if store is not None else None
             for r in results]
     reports: list = [store.get(k) if store is not None else None for k in keys]
     todo = [i for i, rep in enumerate(reports) if rep is None]
-    t0, n = time.monotonic(), len(results)
-    done = [n - len(todo)]
+    progress = RunProgress(len(results), len(results) - len(todo), not args.quiet)
 
     def finished(j: int, rep: Report) -> None:
         i = todo[j]
         reports[i] = rep
         if store is not None:
             store.put(keys[i], results[i], rep)
-        done[0] += 1
-        el = time.monotonic() - t0
-        left = el / max(1, done[0] - (n - len(todo))) * (n - done[0])
         print(summary_line(rep), flush=True)
-        if not args.quiet:
-            print(f"  [result {done[0]} of {n}; {el:.0f} s elapsed, ~{left:.0f} s left]",
-                  file=sys.stderr, flush=True)
+        progress(rep)
 
-    if todo:
+    args.exec_meta = {"workers": workers}
+    if todo and getattr(args, "scheduler", None):
+        from boundcheck.run.dask_executor import DaskStats, run_dask
+
+        stats = DaskStats()
+        try:
+            run_dask([results[i] for i in todo], args, profile, cx_dir, overrides, workers,
+                     finished, scheduler=args.scheduler, chunk=args.chunk, stats=stats)
+        finally:
+            args.exec_meta = {"workers": stats.workers, **stats.as_meta()}
+    elif todo:
         run_parallel([results[i] for i in todo], args, profile, cx_dir, overrides,
                      workers, finished)
     return reports
@@ -283,6 +304,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         print(f"\ninterrupted: partial results kept in {partial}", file=sys.stderr)
         return 130
     meta["wall_time_s"] = round(time.monotonic() - t0, 1)
+    meta.update(getattr(args, "exec_meta", {}))
     meta["complete"] = True
     write_json(reports, out / "results.json", meta)
     charts = {}

@@ -85,3 +85,34 @@ def run_parallel(results: Sequence[Any], args: argparse.Namespace, profile: str,
                 os.environ.pop(v, None)
             else:
                 os.environ[v] = old
+
+
+class RunProgress:
+    """The progress line of a parallel or distributed run: result k of N, instances done,
+    elapsed, time left (estimated from the results computed so far in this run; results
+    taken from the store count as done but not towards the rate)."""
+
+    def __init__(self, total: int, reused: int, enabled: bool = True,
+                 stream: Any = None) -> None:
+        import sys
+        import time
+
+        self.total, self.reused, self.done, self.instances = total, reused, reused, 0
+        self.enabled, self.stream = enabled, stream if stream is not None else sys.stderr
+        self.clock = time.monotonic
+        self.t0 = self.clock()
+
+    def line(self) -> str:
+        el = self.clock() - self.t0
+        computed = self.done - self.reused
+        left = el / computed * (self.total - self.done) if computed else float("nan")
+        store = f", {self.reused} from the store" if self.reused else ""
+        return (f"  [result {self.done} of {self.total}{store}; {self.instances} instances "
+                f"done; {el:.0f} s elapsed, ~{left:.0f} s left]")
+
+    def __call__(self, report: Any) -> None:
+        self.done += 1
+        counts = getattr(report, "counts", None) or {}
+        self.instances += int(counts.get("tried", 0) or 0)
+        if self.enabled:
+            print(self.line(), file=self.stream, flush=True)
