@@ -126,7 +126,7 @@ def _scheduler_options(sp: argparse.ArgumentParser) -> None:
                     help="run on a dask.distributed scheduler (e.g. tcp://host:8786), or "
                          "'local' for a LocalCluster of --workers processes")
     sp.add_argument("--chunk", type=int, default=None, metavar="K",
-                    help="results per dask task (default: ~4 chunks per worker, at most 8)")
+                    help="results per dask task (default: ~8 chunks per worker, at most 4)")
 
 
 def _nonnegative(args: argparse.Namespace) -> None:
@@ -169,17 +169,19 @@ def _check(results: Sequence, args: argparse.Namespace, profile: str, cx_dir: Pa
         require()  # one-line error (exit 2) before anything runs when dask is missing
     if getattr(args, "scheduler", None) or (workers > 1 and len(results) > 1):
         return _check_parallel(results, args, profile, cx_dir, overrides, store, workers)
-    args.exec_meta = {"workers": 1}
+    args.exec_meta = {"workers": 1, "result_wall_s": {}}
     for r in results:
         skey = _store_key(r, args, profile, overrides) if store is not None else None
         rep = store.get(skey) if store is not None else None
         if rep is None:
+            t_r = time.monotonic()
             rep = run_result(r, instances=args.instances, seed=args.seed,
                              backend=args.backend, profile=profile, progress=prog,
                              counterexample_dir=cx_dir, backend_options=_backend_options(args),
                              overrides=overrides or None)
             if getattr(args, "thresholds", False):
                 _add_threshold(r, rep, args, profile)
+            args.exec_meta["result_wall_s"][r.key] = round(time.monotonic() - t_r, 3)
             if store is not None:
                 store.put(skey, r, rep)
         reports.append(rep)
@@ -206,8 +208,10 @@ def _check_parallel(results: Sequence, args: argparse.Namespace, profile: str, c
             store.put(keys[i], results[i], rep)
         print(summary_line(rep), flush=True)
         progress(rep)
+        walls[rep.key] = round(getattr(rep, "wall_s", rep.elapsed), 3)
 
-    args.exec_meta = {"workers": workers}
+    walls: dict[str, float] = {}
+    args.exec_meta = {"workers": workers, "result_wall_s": walls}
     if todo and getattr(args, "scheduler", None):
         from boundcheck.run.dask_executor import DaskStats, run_dask
 
@@ -216,7 +220,8 @@ def _check_parallel(results: Sequence, args: argparse.Namespace, profile: str, c
             run_dask([results[i] for i in todo], args, profile, cx_dir, overrides, workers,
                      finished, scheduler=args.scheduler, chunk=args.chunk, stats=stats)
         finally:
-            args.exec_meta = {"workers": stats.workers, **stats.as_meta()}
+            args.exec_meta = {"workers": stats.workers, **stats.as_meta(),
+                              "result_wall_s": walls}
     elif todo:
         run_parallel([results[i] for i in todo], args, profile, cx_dir, overrides,
                      workers, finished)

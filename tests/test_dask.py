@@ -206,15 +206,15 @@ def test_scheduler_without_dask_is_a_one_line_usage_error(monkeypatch, capsys) -
 
 
 def test_chunks_cover_every_result_once() -> None:
-    from boundcheck.run.dask_executor import MAX_CHUNK, make_chunks
+    from boundcheck.run.dask_executor import CHUNKS_PER_WORKER, MAX_CHUNK, make_chunks
 
     for n in (0, 1, 7, 46, 162):
         for w in (1, 2, 32):
             chunks = make_chunks(n, w)
             assert [i for c in chunks for i in c] == list(range(n))
             assert all(1 <= len(c) <= MAX_CHUNK for c in chunks)
-            if n >= 4 * w * MAX_CHUNK:
-                assert len(chunks) >= 4 * w
+            if n >= CHUNKS_PER_WORKER * w * MAX_CHUNK:
+                assert len(chunks) >= CHUNKS_PER_WORKER * w
     assert [len(c) for c in make_chunks(5, 1, size=2)] == [2, 2, 1]
 
 

@@ -49,8 +49,8 @@ from boundcheck.run.executor import _BLAS_VARS, _run_one
 INSTALL_HINT = "pip install 'boundcheck[dask]'"
 
 #: Chunks per worker aimed at (load balance) and the largest chunk (latency of streaming).
-CHUNKS_PER_WORKER = 4
-MAX_CHUNK = 8
+CHUNKS_PER_WORKER = 8
+MAX_CHUNK = 4
 
 
 def require() -> None:
