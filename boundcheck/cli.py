@@ -297,8 +297,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
     t0 = time.monotonic()
     reports: list[Report] = []
     print(f"auditing {len(results)} results ({profile} profile) -> {out}/", flush=True)
+    store = None
     try:
-        store = None
         if not args.fresh:
             from boundcheck.run.store import ResultStore
 
@@ -306,7 +306,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
         reports = _check(results, args, profile, out / "counterexamples",
                          on_report=save_partial, store=store)
     except KeyboardInterrupt:
-        print(f"\ninterrupted: partial results kept in {partial}", file=sys.stderr)
+        kept = [str(partial)] if partial.exists() else []
+        if store is not None:
+            kept.append(f"the result store {store.path} (run the same command to resume)")
+        print(f"\ninterrupted: finished results kept in {' and '.join(kept) or 'nothing'}",
+              file=sys.stderr)
         return 130
     meta["wall_time_s"] = round(time.monotonic() - t0, 1)
     meta.update(getattr(args, "exec_meta", {}))
