@@ -278,3 +278,18 @@ def test_dask_audit_matches_local_audit_and_survives_a_lost_worker(tmp_path: Pat
         assert _rows(cut / "out" / "results.json") == _rows(ref / "out" / "results.json")
     finally:
         c.close()
+
+
+def test_worker_with_other_code_is_refused() -> None:
+    """A chunk whose result hashes differently on the worker raises instead of running."""
+    from boundcheck.check import registry
+    from boundcheck.run.dask_executor import CodeMismatch, _run_chunk
+    from boundcheck.run.store import code_hash
+
+    r = registry.lookup("acgh19.eq14")[0]
+    opts = {"instances": 2, "seed": 0, "backend": "float64", "prec": None,
+            "thresholds": False}
+    out = _run_chunk([r.key], opts, "quick", {}, [code_hash(r)])
+    assert [rep.key for rep in out.reports] == [r.key] and out.compute_s > 0
+    with pytest.raises(CodeMismatch):
+        _run_chunk([r.key], opts, "quick", {}, ["0" * 64])
