@@ -84,6 +84,9 @@ def _parser() -> argparse.ArgumentParser:
     ck.add_argument("--threshold", dest="thresholds", action="store_true",
                     help="measure the detection threshold: the smallest tightening of the "
                          "result's constant that the check refutes")
+    ck.add_argument("--workers", type=int, default=1, metavar="N",
+                    help="local worker processes (default 1)")
+    _scheduler_options(ck)
     common(ck)
 
     au = sub.add_parser("audit", help="check every registered result; write a report")
@@ -98,6 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     au.add_argument("--fresh", action="store_true", help="ignore the result store")
     au.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
                     help="local worker processes (default: all cores)")
+    _scheduler_options(au)
     common(au)
     st = sub.add_parser("store", help="show or prune a result store")
     st.add_argument("action", choices=["info", "gc"])
@@ -117,6 +121,14 @@ def _parser() -> argparse.ArgumentParser:
                       help="the grid behind docs/figures (about an hour here)")
     _falsify_parser(sub)
     return p
+
+
+def _scheduler_options(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                    help="run on a dask.distributed scheduler (e.g. tcp://host:8786), or "
+                         "'local' for a LocalCluster of --workers processes")
+    sp.add_argument("--chunk", type=int, default=None, metavar="K",
+                    help="results per dask task (default: ~8 chunks per worker, at most 4)")
 
 
 def _nonnegative(args: argparse.Namespace) -> None:
@@ -155,18 +167,25 @@ def _check(results: Sequence, args: argparse.Namespace, profile: str, cx_dir: Pa
     for r in results:  # refuse bad overrides before anything runs
         validate_overrides(r, overrides, profile)
     workers = getattr(args, "workers", None) or 1
-    if workers > 1 and len(results) > 1:
+    if getattr(args, "scheduler", None):
+        from boundcheck.run.dask_executor import require
+
+        require()  # one-line error (exit 2) before anything runs when dask is missing
+    if getattr(args, "scheduler", None) or (workers > 1 and len(results) > 1):
         return _check_parallel(results, args, profile, cx_dir, overrides, store, workers)
+    args.exec_meta = {"workers": 1, "result_wall_s": {}}
     for r in results:
         skey = _store_key(r, args, profile, overrides) if store is not None else None
         rep = store.get(skey) if store is not None else None
         if rep is None:
+            t_r = time.monotonic()
             rep = run_result(r, instances=args.instances, seed=args.seed,
                              backend=args.backend, profile=profile, progress=prog,
                              counterexample_dir=cx_dir, backend_options=_backend_options(args),
                              overrides=overrides or None, **run_options(r.key, args))
             if getattr(args, "thresholds", False):
                 _add_threshold(r, rep, args, profile)
+            args.exec_meta["result_wall_s"][r.key] = round(time.monotonic() - t_r, 3)
             if store is not None:
                 store.put(skey, r, rep)
             record_found(args, rep)
@@ -179,14 +198,13 @@ def _check(results: Sequence, args: argparse.Namespace, profile: str, cx_dir: Pa
 
 def _check_parallel(results: Sequence, args: argparse.Namespace, profile: str, cx_dir: Path,
                     overrides: dict, store, workers: int) -> list[Report]:
-    from boundcheck.run.executor import run_parallel
+    from boundcheck.run.executor import RunProgress, run_parallel
 
     keys = [_store_key(r, args, profile, overrides) if store is not None else None
             for r in results]
     reports: list = [store.get(k) if store is not None else None for k in keys]
     todo = [i for i, rep in enumerate(reports) if rep is None]
-    t0, n = time.monotonic(), len(results)
-    done = [n - len(todo)]
+    progress = RunProgress(len(results), len(results) - len(todo), not args.quiet)
 
     def finished(j: int, rep: Report) -> None:
         i = todo[j]
@@ -194,15 +212,23 @@ def _check_parallel(results: Sequence, args: argparse.Namespace, profile: str, c
         if store is not None:
             store.put(keys[i], results[i], rep)
         record_found(args, rep)
-        done[0] += 1
-        el = time.monotonic() - t0
-        left = el / max(1, done[0] - (n - len(todo))) * (n - done[0])
         print(summary_line(rep), flush=True)
-        if not args.quiet:
-            print(f"  [result {done[0]} of {n}; {el:.0f} s elapsed, ~{left:.0f} s left]",
-                  file=sys.stderr, flush=True)
+        progress(rep)
+        walls[rep.key] = round(getattr(rep, "wall_s", rep.elapsed), 3)
 
-    if todo:
+    walls: dict[str, float] = {}
+    args.exec_meta = {"workers": workers, "result_wall_s": walls}
+    if todo and getattr(args, "scheduler", None):
+        from boundcheck.run.dask_executor import DaskStats, run_dask
+
+        stats = DaskStats()
+        try:
+            run_dask([results[i] for i in todo], args, profile, cx_dir, overrides, workers,
+                     finished, scheduler=args.scheduler, chunk=args.chunk, stats=stats)
+        finally:
+            args.exec_meta = {"workers": stats.workers, **stats.as_meta(),
+                              "result_wall_s": walls}
+    elif todo:
         run_parallel([results[i] for i in todo], args, profile, cx_dir, overrides,
                      workers, finished)
     return reports
@@ -280,8 +306,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
     t0 = time.monotonic()
     reports: list[Report] = []
     print(f"auditing {len(results)} results ({profile} profile) -> {out}/", flush=True)
+    store = None
     try:
-        store = None
         if not args.fresh:
             from boundcheck.run.store import ResultStore
 
@@ -289,9 +315,14 @@ def cmd_audit(args: argparse.Namespace) -> int:
         reports = _check(results, args, profile, out / "counterexamples",
                          on_report=save_partial, store=store)
     except KeyboardInterrupt:
-        print(f"\ninterrupted: partial results kept in {partial}", file=sys.stderr)
+        kept = [str(partial)] if partial.exists() else []
+        if store is not None:
+            kept.append(f"the result store {store.path} (run the same command to resume)")
+        print(f"\ninterrupted: finished results kept in {' and '.join(kept) or 'nothing'}",
+              file=sys.stderr)
         return 130
     meta["wall_time_s"] = round(time.monotonic() - t0, 1)
+    meta.update(getattr(args, "exec_meta", {}))
     meta["complete"] = True
     write_json(reports, out / "results.json", meta)
     charts = {}

@@ -44,11 +44,14 @@ def _init_worker() -> None:
 
 def _run_one(key: str, args: argparse.Namespace, profile: str, cx_dir: str,
              overrides: dict) -> Any:
+    import time
+
     from boundcheck.check import registry
     from boundcheck.check.examples import run_options
     from boundcheck.check.harness import run_result
     from boundcheck.check.sensitivity import attach_threshold
 
+    t0 = time.perf_counter()
     (result,) = registry.lookup(key) if "[" in key else [
         r for r in registry.all_results(None) if r.key == key]
     rep = run_result(result, instances=args.instances, seed=args.seed, backend=args.backend,
@@ -58,6 +61,7 @@ def _run_one(key: str, args: argparse.Namespace, profile: str, cx_dir: str,
     if getattr(args, "thresholds", False):
         attach_threshold(result, rep, seed=args.seed, profile=profile, instances=args.instances,
                          overridden=bool(overrides))
+    rep.wall_s = time.perf_counter() - t0  # check + threshold; not part of the report
     return rep
 
 
@@ -86,3 +90,34 @@ def run_parallel(results: Sequence[Any], args: argparse.Namespace, profile: str,
                 os.environ.pop(v, None)
             else:
                 os.environ[v] = old
+
+
+class RunProgress:
+    """The progress line of a parallel or distributed run: result k of N, instances done,
+    elapsed, time left (estimated from the results computed so far in this run; results
+    taken from the store count as done but not towards the rate)."""
+
+    def __init__(self, total: int, reused: int, enabled: bool = True,
+                 stream: Any = None) -> None:
+        import sys
+        import time
+
+        self.total, self.reused, self.done, self.instances = total, reused, reused, 0
+        self.enabled, self.stream = enabled, stream if stream is not None else sys.stderr
+        self.clock = time.monotonic
+        self.t0 = self.clock()
+
+    def line(self) -> str:
+        el = self.clock() - self.t0
+        computed = self.done - self.reused
+        left = el / computed * (self.total - self.done) if computed else float("nan")
+        store = f", {self.reused} from the store" if self.reused else ""
+        return (f"  [result {self.done} of {self.total}{store}; {self.instances} instances "
+                f"done; {el:.0f} s elapsed, ~{left:.0f} s left]")
+
+    def __call__(self, report: Any) -> None:
+        self.done += 1
+        counts = getattr(report, "counts", None) or {}
+        self.instances += int(counts.get("tried", 0) or 0)
+        if self.enabled:
+            print(self.line(), file=self.stream, flush=True)
