@@ -170,6 +170,17 @@ def test_statements_render_as_mathml_with_a_source_fallback(site):
         assert "<script>" not in out
 
 
+def test_long_statements_break_into_lines_at_top_level_clauses():
+    long = (r"\forall t\ge1:\ \mathrm{sign}\,W_j(t)\text{ common};\ 2\le B(t)<C(t),\ "
+            r"B(1)=\tfrac{\min\{\eta,1\}}{10}A,\ C(1)=\max\{\eta,1\}A,\ "
+            r"B(t+1)=9C(t),\ C(t+1)=\eta C(t)^{2N-1}")
+    assert "".join(html_report._clauses(long)) == long
+    assert html_report._clauses(r"a_{x,\ y},\ b") == [r"a_{x,\ y},\ ", "b"]  # not in {}
+    out = html_report.statement_html(long, width=60)
+    assert out.count("<math ") >= 2 and "<code" not in out
+    assert html_report.statement_html(r"x\le1").count("<math ") == 1
+
+
 def test_overview_counts_coverage_versions_and_reproduce(site):
     idx = site["index"].read_text()
     counts = dict(re.findall(r"</span> ([a-z0-9 -]+)</td><td class=\"num\">(\d+)</td>", idx))

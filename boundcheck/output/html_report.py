@@ -50,8 +50,9 @@ dt{font-weight:600;color:#445}
 dd{margin:0;overflow-wrap:anywhere}
 code{background:#eef1f5;padding:0 4px;border-radius:3px;font-size:13px}
 pre{background:#eef1f5;padding:8px;overflow-x:auto}
-.cmp{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:14px;margin:8px 0}
+.cmp{display:grid;grid-template-columns:minmax(0,1fr);gap:8px;margin:8px 0}
 .cmp>div>div{margin-bottom:8px}
+.cmp p{margin:4px 0}
 .cmp>div{background:#fff;border:1px solid #d5dbe3;border-radius:6px;padding:8px 12px}
 .printed{border-top:4px solid #c51b7d!important}
 .repaired{border-top:4px solid #1b7837!important}
@@ -83,6 +84,48 @@ def to_mathml(latex: str, display: str = "block") -> str:
         return (f'<code class="latex" title="LaTeX (not rendered as MathML)">{esc(latex)}'
                 "</code>")
     return out
+
+
+def _clauses(latex: str) -> list[str]:
+    """Top-level clauses of a statement (split after ``,\\ ``, ``;\\ ``, ``:\\ `` outside
+    braces), each keeping its separator."""
+    out, depth, start, i = [], 0, 0, 0
+    while i < len(latex):
+        ch = latex[i]
+        if ch == "\\":  # a command or an escaped character (\\{, \\,): never a separator
+            i += 2
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif depth == 0 and ch in ",;:" and latex.startswith(("\\ ", "\\quad"), i + 1):
+            end = i + (3 if latex.startswith("\\ ", i + 1) else 6)
+            out.append(latex[start:end])
+            start = i = end
+            continue
+        i += 1
+    out.append(latex[start:])
+    return [c for c in out if c.strip()]
+
+
+def statement_html(latex: str, width: int = 95) -> str:
+    """A statement as MathML; a long one is broken into lines at its top-level clauses
+    (MathML does not wrap), each line its own ``<math>``. Falls back to one element, then
+    to the LaTeX source (see :func:`to_mathml`)."""
+    if len(latex) > width:
+        lines, cur = [], ""
+        for clause in _clauses(latex):
+            if cur and len(cur) + len(clause) > width:
+                lines.append(cur)
+                cur = ""
+            cur += clause
+        lines.append(cur)
+        if len(lines) > 1:
+            parts = [to_mathml(line) for line in lines]
+            if all(p.startswith("<math") for p in parts):
+                return "".join(parts)
+    return to_mathml(latex)
 
 
 def badge(verdict: Any) -> str:
@@ -123,12 +166,12 @@ def _evidence(rep: Report) -> str:
 
 def _table(head: Sequence[str], rows: Sequence[Sequence[str]], num: Sequence[int] = (),
            cls: str = "") -> str:
-    h = "".join(f"<th>{esc(c)}</th>" for c in head)
+    h = f'<tr>{"".join(f"<th>{esc(c)}</th>" for c in head)}</tr>' if head else ""
     body = "".join("<tr>" + "".join(
         f'<td class="num">{c}</td>' if i in num else f"<td>{c}</td>"
         for i, c in enumerate(row)) + "</tr>" for row in rows)
     klass = f' class="{cls}"' if cls else ""
-    return f"<table{klass}><tr>{h}</tr>{body}</table>"
+    return f"<table{klass}>{h}{body}</table>"
 
 
 def _code(text: str) -> str:
@@ -142,14 +185,16 @@ def overview(reports: Sequence[Report], meta: dict, out: Path, catalog: Path | N
     parts = [f"<p><b>Reproduce:</b> {_code(model.reproduce_audit(meta, out))}</p>"]
     env = {**model.environment(), **meta}
     wall = env.get("wall_time_s")
-    parts.append(_table(["", ""], [
+    parts.append(_table([], [
         ["finished", esc(env.get("time"))],
         ["profile / seed / backend", esc(f"{env.get('profile')} / {env.get('seed')} / "
                                          f"{env.get('backend')}")],
         ["wall time", esc(f"{wall} s" if wall is not None else "?")
          + esc(f" (sum of result times {sum(r.elapsed for r in reports):.1f} s)")],
         ["versions", esc(", ".join(f"{k} {v}" for k, v in model.versions().items()))],
-        ["machine", esc(env.get("platform"))]]))
+        ["machine", esc(env.get("platform"))],
+        ["catalog", esc(catalog) if catalog is not None else
+         '<span class="warn">catalog not found</span>']]))
     parts.append("<h2>Coverage</h2>")
     rows = []
     for cov in model.coverage(reports, catalog, papers):
@@ -243,7 +288,8 @@ def result_card(rep: Report, res: Any, meta: dict, out: Path, reports: Sequence[
     if rep.details.get("verifiers"):
         rows.append(("standalone verifiers",
                      ", ".join(_link(p, out) for p in rep.details["verifiers"])))
-    stmt = f'<div class="stmt">{to_mathml(res.statement)}</div>' if res is not None else ""
+    stmt = (f'<div class="stmt">{statement_html(res.statement)}</div>' if res is not None
+            else "")
     dl = "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in rows)
     return (f'<section class="card" id="{_anchor(rep.key)}"><h3>{esc(title)}</h3>{stmt}'
             f"<dl>{dl}</dl></section>")
@@ -293,11 +339,12 @@ def errata_page(reports: Sequence[Report], by_key: dict, out: Path) -> str:
         where = f"{res.source}" if res else r.id
         kind = model.error_kind(res, reports, r)
         left = (f'<div class="printed"><b>As printed</b> {badge(r.verdict)}'
-                f'<div class="stmt">{to_mathml(res.statement) if res else ""}</div>'
+                f'<div class="stmt">{statement_html(res.statement) if res else ""}</div>'
                 f"<p>{esc(model.strength_text(r))}</p></div>")
         right = "".join(
             f'<div class="repaired"><b>{_variant_label(x)}</b> {badge(x.verdict)}'
-            f'<div class="stmt">{to_mathml(by_key[x.key].statement) if x.key in by_key else ""}'
+            f'<div class="stmt">'
+            f'{statement_html(by_key[x.key].statement) if x.key in by_key else ""}'
             f"</div><p>{esc(model.strength_text(x))}</p>"
             + (f'<p class="muted">{esc(by_key[x.key].notes)}</p>'
                if x.key in by_key and by_key[x.key].notes else "") + "</div>" for x in fixed) \

@@ -351,8 +351,17 @@ def margin_text(rep: Report) -> str:
     if m is None:
         return "none (no decided conclusion)"
     where = t.get("where", "")
-    return (f"{fmt_num(m)} (relative) at instance {where}: {t.get('message', '')}"
-            if where not in ("fit", "symbolic") else f"{fmt_num(m)} (relative): "
+    scale = t.get("margin_scale")
+    rel = f"relative to {scale}" if scale else "relative"
+    note = ""
+    allowance = t.get("allowance")
+    if isinstance(m, float) and m < 0 and str(rep.verdict) in (
+            "holds", "holds-numerically", "consistent"):
+        note = (f" [negative but within the float64 rounding allowance {fmt_num(allowance)},"
+                " which is never counted as slack]" if isinstance(allowance, float)
+                and allowance > 0 else " [negative but within the statement's tolerance]")
+    return (f"{fmt_num(m)} ({rel}) at instance {where}{note}: {t.get('message', '')}"
+            if where not in ("fit", "symbolic") else f"{fmt_num(m)} ({rel}){note}: "
             f"{t.get('message', '')}")
 
 
