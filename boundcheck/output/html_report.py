@@ -50,6 +50,7 @@ dt{font-weight:600;color:#445}
 dd{margin:0;overflow-wrap:anywhere}
 code{background:#eef1f5;padding:0 4px;border-radius:3px;font-size:13px}
 pre{background:#eef1f5;padding:8px;overflow-x:auto}
+.stmt math{margin:5px 0}
 .cmp{display:grid;grid-template-columns:minmax(0,1fr);gap:8px;margin:8px 0}
 .cmp>div>div{margin-bottom:8px}
 .cmp p{margin:4px 0}

@@ -302,7 +302,8 @@ def threshold_text(rep: Report, result: Any = None) -> str:
                     "interval/fit against the printed value)")
         if result is not None and getattr(result, "broken", None) is None:
             return "not measured (no broken variant registered for this result)"
-        return "not measured (thresholds skipped, or the result did not pass)"
+        return ("not measured (thresholds skipped, the result did not pass, or its broken "
+                "variant is not a move of a numeric constant)")
     from boundcheck.check.sensitivity import Threshold
 
     try:
