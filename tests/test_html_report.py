@@ -195,6 +195,9 @@ def test_overview_counts_coverage_versions_and_reproduce(site):
     assert "n = 400 trials" in idx
     # catalog: ids toy.a, toy.b, toy.c, toy.d, toy.z; toy.a..toy.h audited
     assert "4 / 5 catalog ids (80%)" in idx
+    paper = (site["out"] / "paper-toy.html").read_text()
+    assert "not yet encoded: <span class=\"muted\">toy.z</span>" in paper
+    assert "not catalog headings: <span class=\"muted\">toy.e, toy.f, toy.g, toy.h</span>" in paper
     assert "boundcheck audit --paper toy --quick --seed 7 --backend float64 --out" in idx
     assert "12.5 s" in idx and "latex2mathml" in idx and "boundcheck 0." in idx
     assert "Errata found: 1 of 1" in idx

@@ -303,7 +303,9 @@ def paper_page(paper: str, reports: Sequence[Report], by_key: dict, meta: dict, 
     if cov is not None:
         parts.append(f"<p><b>Coverage:</b> {esc(cov.text)}"
                      + (f'; not yet encoded: <span class="muted">{esc(", ".join(cov.missing))}'
-                        "</span>" if cov.missing else "") + "</p>")
+                        "</span>" if cov.missing else "")
+                     + (f'; registered ids that are not catalog headings: <span class="muted">'
+                        f'{esc(", ".join(cov.extra))}</span>' if cov.extra else "") + "</p>")
     parts.append(_table(["result", "source", "verdict", "evidence", "instances",
                          "tightest margin"], [[
         f'<a href="#{_anchor(r.key)}">{esc(r.key)}</a>'
