@@ -20,8 +20,9 @@ from boundcheck.check.harness import Report, recheck, run_result
 from boundcheck.check.params import schema, validate_overrides
 from boundcheck.check.sensitivity import attach_threshold
 from boundcheck.errors import BoundcheckError
+from boundcheck.output.html_report import clear_report_files, write_site
 from boundcheck.output.plots import margin_chart
-from boundcheck.output.report import markdown, summary_line, table, write_json
+from boundcheck.output.report import summary_line, table, write_json
 
 
 class _Progress:
@@ -291,6 +292,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     results = registry.all_results(args.paper)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    clear_report_files(out)  # a reused --out never mixes old and new report files
     profile = "quick" if args.quick else "full"
     meta = {"command": "audit", "profile": profile, "seed": args.seed,
             "backend": args.backend, "paper": args.paper or "all"}
@@ -331,11 +333,12 @@ def cmd_audit(args: argparse.Namespace) -> int:
                              out / f"margins-{paper}.png", f"{paper}: tightest margins")
         if chart:
             charts[paper] = chart.name
-    (out / "report.md").write_text(markdown(reports, meta, by_key, charts))
+    write_site(out, reports, {**meta, "instances": args.instances,
+                              "thresholds": args.thresholds}, by_key, charts)  # + report.md
     partial.unlink(missing_ok=True)
     bad = [r for r in reports if not r.as_expected]
     print(f"\n{len(reports) - len(bad)}/{len(reports)} as expected in {meta['wall_time_s']} s; "
-          f"report: {out / 'report.md'}")
+          f"report: {out / 'index.html'} and {out / 'report.md'}")
     return 0 if not bad else 1
 
 
