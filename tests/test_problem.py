@@ -71,3 +71,22 @@ def test_weights_shape_checked(rng):
     prob = Problem(X=np.eye(2), Y=np.eye(2), dims=(2, 3, 2))
     with pytest.raises(InputError, match="W_1"):
         prob.check_weights([np.zeros((2, 2)), np.zeros((2, 3))])
+
+
+def test_exact_values_serialize_without_rounding(tmp_path):
+    """Fractions and object arrays of Fractions round-trip exactly (a counterexample of
+    wwm19.lem4_4 is a rational state; float64 would round 1/3)."""
+    from fractions import Fraction
+
+    from boundcheck.model import serialize
+
+    arr = np.empty((2, 2), dtype=object)
+    arr[:] = [[Fraction(1, 3), Fraction(0)], [Fraction(-7, 10**30 + 1), 2]]
+    obj = {"c": Fraction(401, 40), "W": [arr], "x": 0.1}
+    back = serialize.load(serialize.dump(obj, tmp_path / "x.json"))
+    assert back["c"] == Fraction(401, 40) and isinstance(back["c"], Fraction)
+    assert back["W"][0].dtype == object and back["W"][0].shape == (2, 2)
+    assert back["W"][0][1, 0] == Fraction(-7, 10**30 + 1) and back["W"][0][1, 1] == 2
+    assert back["x"] == 0.1
+    with pytest.raises(TypeError):
+        serialize.encode(object())

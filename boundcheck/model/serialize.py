@@ -7,6 +7,7 @@ to the bit (DESIGN.md, principle 5).
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,9 @@ from boundcheck.model.problem import Problem
 
 
 def encode(obj: Any) -> Any:
+    if isinstance(obj, np.ndarray) and obj.dtype == object:
+        # exact entries (Fractions, ints): never rounded through float64
+        return {"__objarray__": [encode(v) for v in obj.ravel()], "shape": list(obj.shape)}
     if isinstance(obj, np.ndarray):
         arr = np.asarray(obj, dtype=np.float64)
         return {"__ndarray__": [float(v).hex() for v in arr.ravel()], "shape": list(arr.shape)}
@@ -31,6 +35,10 @@ def encode(obj: Any) -> Any:
         return int(obj)
     if isinstance(obj, float | np.floating):
         return {"__float__": float(obj).hex()}
+    if isinstance(obj, Fraction):
+        return {"__fraction__": f"{obj.numerator}/{obj.denominator}"}
+    if type(obj).__name__ == "fmpq":
+        return {"__fraction__": f"{int(obj.p)}/{int(obj.q)}"}
     if isinstance(obj, dict):
         return {str(k): encode(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
@@ -45,6 +53,12 @@ def decode(obj: Any) -> Any:
             return np.array(vals, dtype=np.float64).reshape(obj["shape"])
         if "__float__" in obj:
             return float.fromhex(obj["__float__"])
+        if "__fraction__" in obj:
+            return Fraction(obj["__fraction__"])
+        if "__objarray__" in obj:
+            arr = np.empty(len(obj["__objarray__"]), dtype=object)
+            arr[:] = [decode(v) for v in obj["__objarray__"]]
+            return arr.reshape(obj["shape"])
         if "__problem__" in obj:
             p = obj["__problem__"]
             return Problem(X=decode(p["X"]), Y=decode(p["Y"]), dims=tuple(p["dims"]),

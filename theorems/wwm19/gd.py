@@ -113,7 +113,7 @@ def _concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
                           ops.scalar(math.nan), "<=", ops.scalar(1),
                           ctx + f"; NOT certified over the whole horizon: {run['stopped']}")]
     ratio, t_arg = decay_ratio_upper(run, eta, p["rate"])
-    conds = [Condition("max_t R(t) / ((1 - eta/2)^t R(0)) <= 1 (exact run, every t)",
+    conds = [Condition("max_{t>=1} R(t) / ((1 - eta/2)^t R(0)) <= 1 (exact run, every t)",
                        ops.scalar(ratio), "<=", ops.scalar(1), ctx + f", argmax t={t_arg}")]
     if p.get("per_step", True):
         c = contraction_lower(run, eta)
