@@ -7,6 +7,8 @@ Phi = c I (all W_l = a I for l < L and W_L = b I stay so under GD).
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 
@@ -167,8 +169,12 @@ def scalar_gd_batch(w0: np.ndarray, c: float, eta: np.ndarray | float, eps: floa
     return out
 
 
+@functools.lru_cache(maxsize=4096)
 def scalar_zas_iterations(c: float, L: int, eta: float, eps: float, max_steps: int) -> int:
-    """Iterations of the exact scalar reduction (T3) from ZAS until d/2 r^2 <= eps (d=1)."""
+    """Iterations of the exact scalar reduction (T3) from ZAS until d/2 r^2 <= eps (d=1).
+
+    A pure function of its arguments, cached: detection thresholds and the hunt re-sample
+    the same instances, and one call is up to 10^6 Python-level steps."""
     a, b = 1.0, 0.0
     for t in range(max_steps + 1):
         try:
