@@ -197,7 +197,10 @@ register(Result(
     kind="definition", check=Deterministic(_ni_sample, _no_hyp, _ni_concl),
     params={"var_factor": 1.0}, broken={"var_factor": 1.3}, instances=12,
     notes="The engine's sampler (all L layers perturbed) checked against the stated variance "
-          "(5-sigma moment bands; ~1 chance in 10^6 of a false alarm). Broken: variance 1.3/(dL)."))
+          "(5-sigma moment bands; ~1 chance in 10^6 of a false alarm). Broken: variance 1.3/(dL). "
+          "Not searchable: a moment test of the generator, which an adversarial choice "
+          "sequence is free to break (the CMA-ES hunt did, at eval 12: a false positive).",
+    searchable=False))
 
 
 # ------------------------------------------------------------------------------ T2 manifold
