@@ -26,13 +26,20 @@ def main() -> int:
     ap.add_argument("--budget", type=int, default=200)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--only", nargs="*", default=None, help="result keys")
-    ap.add_argument("--start-frac", type=float, default=0.1,
+    ap.add_argument("--start-frac", type=float, default=0.3,
                     help="share of the budget spent on the first start's random draws")
+    ap.add_argument("--seeded-frac", type=float, default=None,
+                    help="share of the budget replaying the harness's own draws first "
+                         "(default: falsify.SEEDED_FRAC)")
     a = ap.parse_args()
+    from boundcheck.check.falsify import SEEDED_FRAC
+
+    seeded = SEEDED_FRAC if a.seeded_frac is None else a.seeded_frac
     results = [r for r in registry.all_results(a.paper) if isinstance(r.check, Deterministic)
                and r.searchable
                and (a.only is None or r.key in a.only)]
-    print(f"budget {a.budget}, seed {a.seed}, start share {a.start_frac}\n")
+    print(f"budget {a.budget}, seed {a.seed}, seeded share {seeded}, "
+          f"start share {a.start_frac}\n")
     print("| result | random | falsifier | winner | 1st violation (rnd / fal) | s |")
     print("|---|---|---|---|---|---|")
     le = lt = 0
@@ -40,7 +47,7 @@ def main() -> int:
         p = r.resolve_params("quick")
         t0 = time.monotonic()
         rnd = random_search(r, p, a.budget, a.seed)
-        fal = cma_search(r, p, a.budget, a.seed, start_frac=a.start_frac)
+        fal = cma_search(r, p, a.budget, a.seed, start_frac=a.start_frac, seeded_frac=seeded)
         le += fal.score <= rnd.score
         lt += fal.score < rnd.score
         win = "fal" if fal.score < rnd.score else "rnd" if rnd.score < fal.score else "tie"

@@ -40,6 +40,8 @@ PENALTY = 10.0
 #: the fixed tail seed (a Haar-layer sampler can consume millions of uniforms, and CMA-ES
 #: population vectors of that length cost gigabytes)
 MAX_DIM = 2000
+#: share of a falsifier budget spent replaying the harness's own draws before CMA-ES
+SEEDED_FRAC = 0.3
 
 
 @dataclass
@@ -151,13 +153,20 @@ def _start(obj: _Objective, rs: np.random.RandomState | np.random.Generator, n: 
 
 
 def cma_search(result: Result, params: Params, budget: int, seed: int,
-               sigma0: float = 0.5, start_frac: float = 0.1) -> Best:
-    """CMA-ES (separable above 200 dimensions; at most ``MAX_DIM`` leading choices searched)
-    with restarts from random sampler draws; the
-    first start is the best of ``start_frac * budget`` random draws, later ones of up to
-    10."""
+               sigma0: float = 0.5, start_frac: float = 0.3,
+               seeded_frac: float = SEEDED_FRAC) -> Best:
+    """The harness's own first ``seeded_frac * budget`` draws (the instances ``check`` would
+    sample), then CMA-ES on the rest of the budget (separable above 200 dimensions; at most
+    ``MAX_DIM`` leading choices searched) with restarts from random sampler draws: the first
+    start is the best of ``start_frac`` of the remaining budget, later ones of up to 10.
+    Returns the tighter of the two phases; the total is ``budget`` evaluations."""
     import cma
 
+    n_seeded = min(budget, int(seeded_frac * budget))
+    seeded = random_search(result, params, n_seeded, seed) if n_seeded else Best()
+    if seeded.score < 0:
+        return seeded
+    budget -= n_seeded
     obj = _Objective(result, params, tail_seed=seed)
     rs = np.random.default_rng(np.random.SeedSequence([seed, 0xFA151F]))
     restart = 0
@@ -181,7 +190,10 @@ def cma_search(result: Result, params: Params, budget: int, seed: int,
                 if obj.best.score < 0:
                     break
         restart += 1
-    return obj.best
+    best = obj.best
+    if best.evals_to_violation is not None:
+        best.evals_to_violation += n_seeded
+    return best if best.score < seeded.score else seeded
 
 
 def _round_floats(obj: Any, bits: int) -> Any:
