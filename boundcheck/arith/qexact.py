@@ -444,8 +444,13 @@ class QExactBackend:
     def label(self) -> str:
         return "exact-fmpq"
 
-    def escalate(self) -> None:
-        return None
+    def escalate(self) -> Any:
+        # issue 13 (dh19.eq10): an eigenvalue enclosure of an exact matrix may straddle at
+        # 256 bits (clusters near 0); retry with eig_prec 512, then 1024, then stop.
+        if self.eig_prec >= 1024:
+            return None
+        return QExactBackend(prec=self.prec, sign_max_prec=self.sign_max_prec,
+                             eig_prec=2 * self.eig_prec, sigma_method=self._arb.sigma_method)
 
     # ------------------------------------------------------------------ helpers
     def _p(self) -> None:
@@ -614,6 +619,8 @@ class QExactBackend:
             tr = sum((S[i, i] for i in range(n)), fmpq(0))
             return QSurd.rat(min(tr, fmpq(0))), QSurd.rat(max(tr, fmpq(0)))
         lmin, lmax = self._eig_ball(S)
+        if rank < n and psd_singular(S):  # issue 13 (dh19): exact 0 = lambda_min
+            lmin = QSurd.rat(0)
         return lmin, lmax
 
     def _cached(self, kind: str, a: Any, fn: Any) -> tuple[Any, Any]:
@@ -826,3 +833,24 @@ def _arb_pick(a: arb, b: arb, pick: Any) -> arb:
 
 
 register_backend("fmpq", QExactBackend)
+
+
+def psd_singular(S: fmpq_mat) -> bool:
+    """True iff the exact symmetric ``S`` is positive semidefinite and singular (then
+    ``lambda_min(S) = 0`` exactly).
+
+    ``det(xI - S) = x^k q(x)`` with ``q(0) != 0``; a symmetric matrix has only real
+    eigenvalues, and for a polynomial whose roots are all real Descartes' rule of signs is
+    exact: the number of positive roots of ``q`` equals the number of sign changes of its
+    coefficients. So ``S`` is PSD iff ``q`` (degree ``n - k``) has ``n - k`` sign changes.
+    """
+    n = S.nrows()
+    coeffs = [fmpq(c) for c in S.charpoly().coeffs()]  # lowest degree first
+    k = 0
+    while k < len(coeffs) and coeffs[k] == 0:
+        k += 1
+    if k == 0 or k > n:
+        return False
+    q = [c for c in coeffs[k:] if c != 0]  # zeros do not change the count
+    changes = sum(1 for a, b in zip(q, q[1:], strict=False) if (a > 0) != (b > 0))
+    return changes == n - k

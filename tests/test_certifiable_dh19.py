@@ -1,0 +1,95 @@
+"""dh19 results made certifiable (issue 13): each runs under ``--backend ball`` on a few quick
+instances with the float64 verdict, decided by certified arithmetic only, and its
+conditions pass the taint audit (no float64-computed number enters the arithmetic).
+
+Also the two additions to :mod:`boundcheck.arith.qexact` they rely on: the exact
+PSD-and-singular test (``lambda_min = 0`` exactly) and the eigenvalue-precision retry.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from flint import fmpq, fmpq_mat
+
+from boundcheck.arith.qexact import QExactBackend, QSurd, psd_singular
+from boundcheck.certify.taint import audit_result
+from boundcheck.check.harness import run_result
+from boundcheck.check.registry import get
+from boundcheck.check.verdict import Verdict
+
+CERTIFIED_LABELS = ("rump-float64", "arb-", "exact-fmpq")
+
+#: key -> (instances, expected verdict under ball)
+CONVERTED = {
+    "dh19.eq1": (6, Verdict.HOLDS),
+    "dh19.eq6": (4, Verdict.HOLDS),
+    "dh19.eq7": (6, Verdict.HOLDS),
+    "dh19.eq10": (8, Verdict.HOLDS),
+}
+
+
+@pytest.mark.parametrize("key", sorted(CONVERTED))
+def test_converted_result_under_ball(key: str) -> None:
+    n, expected = CONVERTED[key]
+    res = get(key)
+    assert res.certifiable
+    rep = run_result(res, backend="ball", instances=n)
+    assert rep.verdict == expected, rep.messages[:3]
+    assert rep.certified
+    arith = rep.details["arithmetic"]
+    assert rep.counts["inconclusive"] == 0 and rep.counts["hypotheses_held"] >= 1
+    assert sum(arith.values()) == rep.counts["tried"]
+    assert all(k.startswith(CERTIFIED_LABELS) for k in arith), arith
+    assert audit_result(res, instances=1) == []
+
+
+@pytest.mark.parametrize("key", sorted(CONVERTED))
+def test_converted_result_broken_variant_still_rejected_under_ball(key: str) -> None:
+    res = get(key)
+    rep = run_result(res, backend="ball", instances=CONVERTED[key][0], overrides=res.broken)
+    assert rep.verdict == Verdict.REFUTED, rep.verdict
+
+
+def _rand_psd(rng: np.random.Generator, n: int, rank: int) -> fmpq_mat:
+    B = rng.integers(-3, 4, size=(n, rank))
+    G = B @ B.T
+    return fmpq_mat(n, n, [int(x) for x in G.ravel()])
+
+
+def test_psd_singular_against_exact_eigen_structure() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        n = int(rng.integers(2, 6))
+        rank = int(rng.integers(0, n + 1))
+        S = _rand_psd(rng, n, rank)
+        true_rank = S.rank()
+        assert psd_singular(S) == (true_rank < n)
+        # an indefinite singular matrix: subtract a positive multiple of a unit direction
+        # not in the kernel -> some eigenvalue < 0 when rank < n and S != 0
+        if 0 < true_rank < n:
+            T = S - fmpq_mat(n, n, [fmpq(100) if (i == j == 0) else 0
+                                    for i in range(n) for j in range(n)])
+            # T may have full rank; when singular it must not be called PSD (T[0,0] < 0)
+            if T.rank() < n:
+                assert not psd_singular(T)
+    assert psd_singular(fmpq_mat(3, 3, [0] * 9))
+    assert not psd_singular(fmpq_mat(2, 2, [1, 0, 0, 1]))
+    assert not psd_singular(fmpq_mat(3, 3, [2, 3, 0, 3, 2, 0, 0, 0, 0]))  # eig -1, 5, 0
+
+
+def test_exact_min_eigenvalue_zero_for_singular_psd() -> None:
+    be = QExactBackend()
+    S = _rand_psd(np.random.default_rng(1), 4, 2)
+    lmin = be.eigvalsh_min(S)
+    assert isinstance(lmin, QSurd)
+    assert be.compare(lmin, "==", be.scalar(0))
+
+
+def test_qexact_escalates_eig_precision_then_stops() -> None:
+    be = QExactBackend()
+    precs = []
+    while be is not None:
+        precs.append(be.eig_prec)
+        be = be.escalate()
+    assert precs == [256, 512, 1024]
