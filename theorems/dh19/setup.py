@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from boundcheck.arith.constants import exact_const
 from boundcheck.check.registry import register
 from boundcheck.check.result import (
     Deterministic,
@@ -685,7 +686,7 @@ def E_explicit(ops: Any, Ws: list[Any], G: list[Any], eta: float, min_order: int
             for k in range(L):
                 F = G[k] if k in S else Ws[k]
                 term = F if term is None else ops.matmul(F, term)
-            term = ops.scale(ops.scalar((-eta) ** s), term)
+            term = ops.scale(ops.scalar((-1) ** s) * ops.power(ops.scalar(eta), s), term)
             out = term if out is None else ops.add(out, term)
     if out is None:
         r, c = ops.shape(Ws[-1])[0], ops.shape(Ws[0])[1]
@@ -714,7 +715,7 @@ def _eqE_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     size = ops.mid(ops.fro_norm(W0)) + ops.mid(ops.fro_norm(W1))
     tol = prod_tol(L, m, size)
     # Substituted form: sum_i W_{L:i+1} W_{L:i+1}^T (U - Y)(W_{i-1:1}X)^T W_{i-1:1} / sqrt(.)
-    alpha = ops.scalar(dh_alpha(m, L, prob.d_y))
+    alpha = ops.scalar(prob.alpha)
     U = network.forward(ops, prob, Ws)
     R = ops.sub(U, ops.asarray(prob.Y))
     sub = None
@@ -727,8 +728,11 @@ def _eqE_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     sub = ops.scale(alpha, sub)
     fo = first_order(ops, Ws, G, dims)
     rhs = ops.add(ops.sub(W0, ops.scale(ops.scalar(eta), fo)), Ex)
-    # Second order: E(eta/2) / E(eta) -> 1/4 as eta -> 0.
-    e_small = p["eta_small"] / max(1.0, max(ops.mid(ops.fro_norm(g)) for g in G))
+    # Second order: E(eta/2) / E(eta) -> 1/4 as eta -> 0. The small step is eta_small
+    # (exact, 1e-4 -> 1/10000) over the power of two >= max(1, max_i ||G_i||_F): an exact
+    # rational (the float64 norms only choose the power of two).
+    gmax = max(1.0, max(ops.mid(ops.fro_norm(g)) for g in G))
+    e_small = exact_const(p["eta_small"]) / Fraction(2) ** max(0, math.ceil(math.log2(gmax)))
     r2 = ops.fro_norm(network.E_term(ops, prob, Ws, e_small / 2)) / ops.fro_norm(
         network.E_term(ops, prob, Ws, e_small))
     return [
@@ -739,7 +743,8 @@ def _eqE_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
         Condition("first-order sum = substituted form of (5)", ops.fro_norm(ops.sub(fo, sub)),
                   "<=", ops.scalar(0.0),
                   float_tol=prod_tol(2 * L, m, ops.mid(ops.fro_norm(fo)) + 1.0)),
-        Condition("||E(eta/2)|| / ||E(eta)|| >= 0.2 (E is O(eta^2))", r2, ">=", ops.scalar(0.2)),
+        Condition("||E(eta/2)|| / ||E(eta)|| >= 0.2 (E is O(eta^2))", r2, ">=",
+                  ops.scalar(Fraction(1, 5))),
         Condition("||E(eta/2)|| / ||E(eta)|| <= 0.3 (E is O(eta^2))", r2, "<=",
                   ops.scalar(Fraction(3, 10))),
     ]
@@ -755,6 +760,7 @@ register(Result(
     params={**_SMALL, "min_order": 2, "eta_small": 1e-4},
     broken={"min_order": 3},  # forgetting the eta^2 terms
     instances=16,
+    certifiable=True,  # issue 13: in ops ((-1)^s eta^s, stored alpha); exact under ball
 ))
 
 
