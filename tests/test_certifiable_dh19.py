@@ -28,6 +28,7 @@ CONVERTED = {
     "dh19.eq10": (8, Verdict.HOLDS),
     "dh19.eqE_def": (4, Verdict.HOLDS),
     "dh19.eq5": (3, Verdict.HOLDS),
+    "dh19.eq2": (3, Verdict.HOLDS),
 }
 
 

@@ -204,22 +204,26 @@ def _eq2_sample(rng: np.random.Generator, p: Params) -> Instance:
 
 
 def _eq2_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    """network.gd_step vs the update computed from time-t gradients (simultaneous)."""
+    """network.gd_step vs the update computed from time-t gradients (simultaneous), in ops:
+    the gradients written out as (5), which ``max |(5) - d l/dW_i| = 0`` pins to the exact
+    partial derivatives of (1) (rational arithmetic, as in dh19.eq5)."""
     prob: Problem = inst["problem"]
     Ws_np, eta = inst["W"], inst["eta"]
+    Ws = [ops.asarray(W) for W in Ws_np]
+    e = ops.scalar(eta)
     if p["update"] == "simultaneous":
-        G = kernels.naive_gradients(prob, Ws_np)
-        ref = [W - eta * g for W, g in zip(Ws_np, G, strict=True)]
+        G = grad_formula(ops, prob, Ws, inst["m"])
+        ref = [ops.sub(W, ops.scale(e, g)) for W, g in zip(Ws, G, strict=True)]
     else:  # Gauss-Seidel: layer i sees layers < i already updated (not eq. (2))
-        ref = [W.copy() for W in Ws_np]
+        ref = list(Ws)
         for i in range(prob.L):
-            ref[i] = ref[i] - eta * kernels.naive_gradients(prob, ref)[i]
-    new = network.gd_step(ops, prob, [ops.asarray(W) for W in Ws_np], eta)
-    conds = []
+            ref[i] = ops.sub(ref[i], ops.scale(e, grad_formula(ops, prob, ref, inst["m"])[i]))
+    new = network.gd_step(ops, prob, Ws, eta)
+    conds = _exact_partials_conditions(inst, ops)
     for i, (a, b) in enumerate(zip(new, ref, strict=True), start=1):
-        scale = float(np.linalg.norm(b)) + 1.0
+        scale = ops.mid(ops.fro_norm(b)) + 1.0
         conds.append(Condition("W_i(t+1) = W_i(t) - eta dl/dW_i(W(t))",
-                               ops.fro_norm(ops.sub(a, ops.asarray(b))), "<=", ops.scalar(0.0),
+                               ops.fro_norm(ops.sub(a, b)), "<=", ops.scalar(0),
                                context=f"layer {i}, L={prob.L}",
                                float_tol=prod_tol(prob.L, max(prob.dims), scale)))
     return conds
@@ -235,7 +239,10 @@ register(Result(
     params={**_SMALL, "update": "simultaneous"},
     broken={"update": "sequential"},
     instances=16,
-    notes="The N(0,1) law of the init is exercised by dh19.factA_chi2 and dh19.claim3_1.",
+    certifiable=True,  # issue 13: update in ops, gradients pinned to exact partials
+    notes="The N(0,1) law of the init is exercised by dh19.factA_chi2 and dh19.claim3_1. "
+          "The reference update uses (5) in ops, pinned to the exact partial derivatives "
+          "of (1) by an exact rational condition (formerly numpy naive_gradients).",
 ))
 
 
@@ -557,6 +564,33 @@ def grad_formula(ops: Any, prob: Problem, Ws: list[Any], m: int, power: float = 
     return out
 
 
+def _exact_partials_conditions(inst: Instance, ops: Any, power: int = 1) -> list[Condition]:
+    """``max |(5) - d l/dW_i| = 0`` per layer, both sides in exact rational arithmetic: (5)
+    with ``c = alpha^power`` (stored alpha, exact) and the exact partials of (1) by unit
+    central differences (the loss is quadratic in each entry; :mod:`..exact_grad`)."""
+    prob: Problem = inst["problem"]
+    Wq = [eg.exact_mat(W) for W in inst["W"]]
+    Xq, Yq = eg.exact_mat(prob.X), eg.exact_mat(prob.Y)
+    aq = eg.exact_mat([[prob.alpha]])[0, 0]
+    lq = eg.exact_mat([[prob.loss_scale]])[0, 0]
+    d_out, d_in = prob.dims[-1], prob.dims[0]
+
+    def loss(Vs: list) -> Any:
+        return lq * eg.fro2(eg.product(Vs) * Xq * aq - Yq) / 2
+
+    Rq = eg.product(Wq) * Xq * aq - Yq
+    conds = []
+    for i in range(1, len(Wq) + 1):
+        left = eg.product(Wq[i:], n=d_out)
+        right = eg.product(Wq[:i - 1], n=d_in) * Xq
+        formula = left.transpose() * Rq * right.transpose() * (aq ** power * lq)
+        diff = eg.max_abs_diff(formula, eg.exact_partials(loss, Wq, i - 1))
+        conds.append(Condition("max |(5) - d l/dW_i| = 0 (exact partials)", ops.scalar(diff),
+                               "==", ops.scalar(0),
+                               context=f"layer {i}, L={prob.L}, m={inst['m']}"))
+    return conds
+
+
 def _eq5_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     """(5) against the exact partial derivatives of the loss (1) (rational arithmetic; unit
     central differences are exact because the loss is quadratic in each weight entry, see
@@ -566,27 +600,8 @@ def _eq5_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     Ws = [ops.asarray(W) for W in Ws_np]
     G = grad_formula(ops, prob, Ws, inst["m"], p["scale_power"])
     G_engine = network.gradients(ops, prob, Ws)
-    # exact: formula(5) = c W_{L:i+1}^T (U - Y)(W_{i-1:1} X)^T, c = alpha^scale_power
-    Wq = [eg.exact_mat(W) for W in Ws_np]
-    Xq, Yq = eg.exact_mat(prob.X), eg.exact_mat(prob.Y)
-    aq = eg.exact_mat([[prob.alpha]])[0, 0]
-    lq = eg.exact_mat([[prob.loss_scale]])[0, 0]
-    cq = aq ** int(p["scale_power"])
-    d_out, d_in = prob.dims[-1], prob.dims[0]
-
-    def loss(Vs: list) -> Any:
-        return lq * eg.fro2(eg.product(Vs) * Xq * aq - Yq) / 2
-
-    Rq = eg.product(Wq) * Xq * aq - Yq
-    conds = []
+    conds = _exact_partials_conditions(inst, ops, int(p["scale_power"]))
     for i, (g, ge) in enumerate(zip(G, G_engine, strict=True), start=1):
-        left = eg.product(Wq[i:], n=d_out)
-        right = eg.product(Wq[:i - 1], n=d_in) * Xq
-        formula = left.transpose() * Rq * right.transpose() * (cq * lq)
-        diff = eg.max_abs_diff(formula, eg.exact_partials(loss, Wq, i - 1))
-        conds.append(Condition("max |(5) - d l/dW_i| = 0 (exact partials)", ops.scalar(diff),
-                               "==", ops.scalar(0),
-                               context=f"layer {i}, L={prob.L}, m={inst['m']}"))
         scale = ops.mid(ops.fro_norm(ge)) + 1e-3
         conds.append(Condition("(5) vs engine gradients", ops.fro_norm(ops.sub(g, ge)), "<=",
                                ops.scalar(0), context=f"layer {i}",
