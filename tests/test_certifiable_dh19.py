@@ -29,6 +29,7 @@ CONVERTED = {
     "dh19.eqE_def": (4, Verdict.HOLDS),
     "dh19.eq5": (3, Verdict.HOLDS),
     "dh19.eq2": (3, Verdict.HOLDS),
+    "dh19.rem4_repr": (6, Verdict.HOLDS),
 }
 
 
