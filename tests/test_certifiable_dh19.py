@@ -30,6 +30,8 @@ CONVERTED = {
     "dh19.eq5": (3, Verdict.HOLDS),
     "dh19.eq2": (3, Verdict.HOLDS),
     "dh19.rem4_repr": (6, Verdict.HOLDS),
+    "dh19.ineqC_a": (1, Verdict.HOLDS),  # one sample = the whole 407-point grid
+    "dh19.ineqC_b": (1, Verdict.HOLDS),  # 202-point grid
 }
 
 

@@ -31,6 +31,7 @@ from scipy import optimize
 from scipy import stats as sst
 from scipy.special import gammaln
 
+from boundcheck.arith.constants import exact_const
 from boundcheck.check.registry import register
 from boundcheck.check.result import (
     Deterministic,
@@ -392,11 +393,12 @@ def _grid_instances(lo: float, hi: float, n: int, extra: list[float]) -> list[In
 
 
 def _ineqCa_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    mp.mp.dps = 40
-    a = mp.mpf(inst["alpha"])
-    lhs = (a + mp.mpf(1) / 2) * mp.log1p(2 * a) - a
-    return [Condition("(a+1/2) log(1+2a) - a <= 2 a^2", ops.scalar(float(lhs)), "<=",
-                      ops.scalar(float(p["coef"] * a * a)), context=f"alpha={inst['alpha']:.6g}")]
+    """Both sides in ops at the stored grid point (ops.log: Arb under certified backends)."""
+    a = ops.scalar(inst["alpha"])
+    lhs = (a + ops.scalar(Fraction(1, 2))) * ops.log(ops.scalar(1) + ops.scalar(2) * a) - a
+    return [Condition("(a+1/2) log(1+2a) - a <= 2 a^2", lhs, "<=",
+                      ops.scalar(exact_const(p["coef"])) * a * a,
+                      context=f"alpha={inst['alpha']:.6g}")]
 
 
 register(Result(
@@ -408,21 +410,27 @@ register(Result(
         lambda rng, p: _grid_instances(-0.4999, 50.0, 400,
                                        [0.0, 1e-6, -1e-6, 1e-3, -1e-3, -0.25, -0.49999]),
         lambda inst, ops, p: [Condition("alpha > -1/2", ops.scalar(inst["alpha"]), ">",
-                                        ops.scalar(-0.5))],
+                                        ops.scalar(Fraction(-1, 2)))],
         _ineqCa_conclusions),
     params={"coef": 2.0},
     broken={"coef": 0.9},  # near 0 the left side is alpha^2 - (2/3) alpha^3 + ...
     instances=1,
-    notes="Grid in mpmath (dps 40) including alpha = 0, where both sides are exactly 0 "
-          "(float64 values of the mpmath results are exact there).",
+    certifiable=True,  # issue 13: ops.log (Arb) at the stored grid points
+    notes="Grid (407 points) including alpha = 0, where both sides are exactly 0 (Arb's "
+          "log(1) = 0 exactly). Formerly mpmath dps 40 rounded to float64.",
 ))
 
 
 def _ineqCb_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    mp.mp.dps = 40
-    a = mp.mpf(inst["alpha"])
-    return [Condition("log(1 + a) >= 2 a", ops.scalar(float(mp.log1p(a))), ">=",
-                      ops.scalar(float(p["coef"] * a)), context=f"alpha={inst['alpha']:.6g}")]
+    a = ops.scalar(inst["alpha"])
+    return [Condition("log(1 + a) >= 2 a", ops.log(ops.scalar(1) + a), ">=",
+                      ops.scalar(exact_const(p["coef"])) * a, context=f"alpha={inst['alpha']:.6g}")]
+
+
+def _ineqCb_hyp(inst: Instance, ops: Any, p: Params) -> list[Condition]:
+    a = ops.scalar(inst["alpha"])
+    return [Condition("-1/2 <= alpha", a, ">=", ops.scalar(Fraction(-1, 2))),
+            Condition("alpha <= 0", a, "<=", ops.scalar(0))]
 
 
 register(Result(
@@ -432,12 +440,12 @@ register(Result(
     kind="inequality",
     check=Deterministic(
         lambda rng, p: _grid_instances(-0.5, 0.0, 200, [-1e-6, -1e-3]),
-        lambda inst, ops, p: [Condition("-1/2 <= alpha <= 0", ops.scalar(abs(inst["alpha"] + 0.25)),
-                                        "<=", ops.scalar(0.25))],
+        _ineqCb_hyp,
         _ineqCb_conclusions),
     params={"coef": 2.0},
     broken={"coef": 1.3},  # below the chord slope 2 log 2 = 1.386: fails at alpha = -1/2
     instances=1,
+    certifiable=True,  # issue 13: ops.log (Arb) at the stored grid points
     notes="The chord gives the sharper log(1+a) >= (2 log 2) a on [-1/2, 0].",
 ))
 
