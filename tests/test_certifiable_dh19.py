@@ -34,6 +34,7 @@ CONVERTED = {
     "dh19.ineqC_b": (1, Verdict.HOLDS),  # 202-point grid
     "dh19.eq22": (1, Verdict.REFUTED),  # printed erratum: a certified refutation (96 points)
     "dh19.eq22[repaired]": (1, Verdict.HOLDS),
+    "dh19.eq20": (1, Verdict.HOLDS),  # 234 (m, alpha) points
 }
 
 
@@ -106,3 +107,47 @@ def test_qexact_escalates_eig_precision_then_stops() -> None:
         precs.append(be.eig_prec)
         be = be.escalate()
     assert precs == [256, 512, 1024]
+
+
+# ------------------------------------------------------------------ lgamma, gamma_upper_reg
+_SPECIAL_PTS = [(0.5, 0.01), (1.0, 1.0), (1.5, 2.0), (2.5, 5.0), (5.0, 0.3), (50.0, 80.0),
+                (250.0, 400.0), (0.5, 60.0)]
+
+
+@pytest.mark.parametrize("name", ["float64", "rump", "ball", "arb", "fmpq", "mpmath"])
+def test_special_functions_against_mpmath(name: str) -> None:
+    import mpmath
+
+    from boundcheck.arith import get_backend
+    be = get_backend(name)
+    mpmath.mp.dps = 60
+    for s, z in _SPECIAL_PTS:
+        ref_lg = mpmath.loggamma(mpmath.mpf(s))
+        ref_q = mpmath.gammainc(mpmath.mpf(s), mpmath.mpf(z), regularized=True)
+        lg = be.lgamma(be.scalar(s))
+        q = be.gamma_upper_reg(be.scalar(s), be.scalar(z))
+        for val, ref in ((lg, ref_lg), (q, ref_q)):
+            if be.certified:  # the enclosure contains the exact value, and is narrow
+                lo, hi = be.mid(val) - be.radius(val), be.mid(val) + be.radius(val)
+                assert be.compare(val, ">=", be.scalar(float(ref) - 1e-12 * (1 + abs(float(ref)))))
+                assert be.compare(val, "<=", be.scalar(float(ref) + 1e-12 * (1 + abs(float(ref)))))
+                assert be.radius(val) <= 1e-12 * (1 + abs(float(ref))), (s, z, lo, hi)
+            else:
+                assert abs(float(val) - float(ref)) <= 1e-9 * (1 + abs(float(ref))), (s, z)
+    # lgamma(1) = lgamma(2) = 0
+    assert be.compare(be.lgamma(be.scalar(2)), "<=", be.scalar(1e-15))
+
+
+def test_special_functions_certified_enclosure_is_sound() -> None:
+    """Arb enclosures at 53 bits of precision must still contain the 60-digit value."""
+    import mpmath
+    from flint import arb
+
+    from boundcheck.arith import get_backend
+    mpmath.mp.dps = 60
+    be = get_backend("rump")
+    for s, z in _SPECIAL_PTS:
+        q = be.gamma_upper_reg(be.scalar(s), be.scalar(z))
+        ref = mpmath.gammainc(mpmath.mpf(s), mpmath.mpf(z), regularized=True)
+        assert isinstance(q, arb)
+        assert q.contains(arb(mpmath.nstr(ref, 50)).mid())  # mid of a 50-digit string ball

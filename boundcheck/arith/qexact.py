@@ -803,6 +803,26 @@ class QExactBackend:
         A = self.asarray(a)
         return 0.0 if self._is_q(A) else self._arb.max_radius(A)
 
+    # ----------------------------------------------------- special functions (issue 13)
+    def _ball_of(self, x: Any) -> arb:
+        v = x if isinstance(x, QRoot) else self._sc(x)
+        if isinstance(v, QSurd | QRoot):
+            v = v.to_arb(self.prec)
+        self._p()
+        return v
+
+    def lgamma(self, x: Any) -> Any:
+        """``log Gamma(x)``: exact 0 at x = 1, 2; otherwise an Arb ball at ``prec`` bits."""
+        v = self._sc(x)
+        if isinstance(v, QSurd) and v.rational() in (1, 2):
+            return QSurd.rat(0)
+        return self._ball_of(x).lgamma()
+
+    def gamma_upper_reg(self, s: Any, z: Any) -> Any:
+        """Regularized upper incomplete gamma ``Q(s, z)``: an Arb ball at ``prec`` bits."""
+        sv, zv = self._ball_of(s), self._ball_of(z)
+        return zv.gamma_upper(sv, regularized=1)
+
 
 def _extreme(balls: list[arb], minimum: bool) -> arb:
     """Enclosure of ``min`` (or ``max``) of numbers each known to lie in its ball."""
