@@ -35,6 +35,7 @@ CONVERTED = {
     "dh19.eq22": (1, Verdict.REFUTED),  # printed erratum: a certified refutation (96 points)
     "dh19.eq22[repaired]": (1, Verdict.HOLDS),
     "dh19.eq20": (1, Verdict.HOLDS),  # 234 (m, alpha) points
+    "dh19.lemE_chi2tail": (1, Verdict.HOLDS),  # 160 (k, x) points
 }
 
 

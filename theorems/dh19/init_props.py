@@ -945,11 +945,14 @@ def _lem_sample(rng: np.random.Generator, p: Params) -> list[Instance]:
 
 
 def _lemE_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    k, x = inst["k"], inst["x"]
-    t = k + p["coef_sqrt"] * math.sqrt(k * x) + 2 * x
-    tail = float(sst.chi2.sf(t, k))
-    return [Condition("Pr[chi^2_k >= k + 2 sqrt(kx) + 2x] <= e^{-x}", ops.scalar(tail), "<=",
-                      ops.scalar(math.exp(-x)), context=f"k={k}, x={x:.4g}")]
+    """``Pr[chi^2_k >= t] = Q(k/2, t/2)`` (regularized upper incomplete gamma), in ops:
+    Arb encloses ``Q`` and ``e^{-x}`` under certified backends (scipy under float64)."""
+    k, x = ops.scalar(inst["k"]), ops.scalar(inst["x"])
+    two = ops.scalar(2)
+    t = k + ops.scalar(exact_const(p["coef_sqrt"])) * ops.sqrt(k * x) + two * x
+    tail = ops.gamma_upper_reg(k / two, t / two)
+    return [Condition("Pr[chi^2_k >= k + 2 sqrt(kx) + 2x] <= e^{-x}", tail, "<=",
+                      ops.exp(ops.scalar(0) - x), context=f"k={inst['k']}, x={inst['x']:.4g}")]
 
 
 register(Result(
@@ -958,12 +961,15 @@ register(Result(
     statement=r"Z\sim\chi^2_k:\ \Pr[Z\ge k+2\sqrt{kx}+2x]\le e^{-x}",
     kind="lemma",
     check=Deterministic(_lem_sample, lambda inst, ops, p: [
-        Condition("k >= 1, x > 0", ops.scalar(min(inst["k"] - 1, 1) + inst["x"]), ">",
-                  ops.scalar(0.0))], _lemE_conclusions),
+        Condition("k >= 1", ops.scalar(inst["k"]), ">=", ops.scalar(1)),
+        Condition("x > 0", ops.scalar(inst["x"]), ">", ops.scalar(0))], _lemE_conclusions),
     params={"coef_sqrt": 2.0},
     broken={"coef_sqrt": 1.0},
     instances=1,
-    notes="scipy.stats.chi2.sf (float64); catalog: ratio <= 0.47 on k <= 500, x <= 60.",
+    certifiable=True,  # issue 13: ops.gamma_upper_reg / ops.exp (Arb) at the stored (k, x)
+    notes="Pr[chi^2_k >= t] = Q(k/2, t/2) via ops.gamma_upper_reg (Arb under ball; scipy "
+          "gammaincc under float64; formerly scipy.stats.chi2.sf); catalog: ratio <= 0.47 on "
+          "k <= 500, x <= 60.",
 ))
 
 
