@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from flint import fmpq, fmpq_mat
 
-from boundcheck.arith.qexact import QExactBackend, QSurd, psd_singular
+from boundcheck.arith.qexact import QExactBackend, QSurd, is_psd, psd_singular
 from boundcheck.certify.taint import audit_result
 from boundcheck.check.harness import run_result
 from boundcheck.check.registry import get
@@ -36,6 +36,7 @@ CONVERTED = {
     "dh19.eq22[repaired]": (1, Verdict.HOLDS),
     "dh19.eq20": (1, Verdict.HOLDS),  # 234 (m, alpha) points
     "dh19.lemE_chi2tail": (1, Verdict.HOLDS),  # 160 (k, x) points
+    "dh19.eq3": (6, Verdict.HOLDS),
 }
 
 
@@ -152,3 +153,32 @@ def test_special_functions_certified_enclosure_is_sound() -> None:
         ref = mpmath.gammainc(mpmath.mpf(s), mpmath.mpf(z), regularized=True)
         assert isinstance(q, arb)
         assert q.contains(arb(mpmath.nstr(ref, 50)).mid())  # mid of a 50-digit string ball
+
+
+def test_is_psd_exact() -> None:
+    rng = np.random.default_rng(2)
+    for _ in range(200):
+        n = int(rng.integers(1, 6))
+        S = _rand_psd(rng, n, int(rng.integers(0, n + 1)))
+        assert is_psd(S)
+        T = S - fmpq_mat(n, n, [fmpq(100) if i == j == 0 else 0 for i in range(n)
+                                for j in range(n)])
+        assert not is_psd(T)  # T[0, 0] < 0
+    assert is_psd(fmpq_mat(2, 2, [1, 1, 1, 1]))  # eigenvalues 0, 2
+    assert not is_psd(fmpq_mat(2, 2, [1, 2, 2, 1]))  # -1, 3
+    with pytest.raises(ValueError):
+        is_psd(fmpq_mat(2, 2, [1, 2, 0, 1]))
+
+
+def test_exact_pinv_penrose_conditions() -> None:
+    from boundcheck.model import exact_grad as eg
+    from theorems.dh19.setup import exact_pinv
+    rng = np.random.default_rng(3)
+    for _ in range(30):
+        d, n, r = int(rng.integers(1, 5)), int(rng.integers(1, 6)), int(rng.integers(0, 4))
+        A = rng.integers(-3, 4, size=(d, r))
+        B = rng.integers(-3, 4, size=(r, n))
+        X = eg.exact_mat((A @ B).astype(float) if r else np.zeros((d, n)))
+        P = exact_pinv(X)
+        assert X * P * X == X and P * X * P == P
+        assert (X * P).transpose() == X * P and (P * X).transpose() == P * X

@@ -874,3 +874,20 @@ def psd_singular(S: fmpq_mat) -> bool:
     q = [c for c in coeffs[k:] if c != 0]  # zeros do not change the count
     changes = sum(1 for a, b in zip(q, q[1:], strict=False) if (a > 0) != (b > 0))
     return changes == n - k
+
+
+def is_psd(S: fmpq_mat) -> bool:
+    """True iff the exact symmetric ``S`` is positive semidefinite (same charpoly sign test
+    as :func:`psd_singular`: ``det(xI - S) = x^k q(x)``, PSD iff the nonzero coefficients
+    of ``q`` alternate in sign, ``n - k`` changes). ``ValueError`` if ``S`` is not symmetric."""
+    n = S.nrows()
+    if S.ncols() != n or S != S.transpose():
+        raise ValueError("is_psd: not a symmetric square matrix")
+    if n == 0:
+        return True
+    coeffs = [fmpq(c) for c in S.charpoly().coeffs()]
+    k = 0
+    while coeffs[k] == 0:
+        k += 1
+    q = [c for c in coeffs[k:] if c != 0]
+    return sum(1 for a, b in zip(q, q[1:], strict=False) if (a > 0) != (b > 0)) == n - k
