@@ -37,6 +37,10 @@ CONVERTED = {
     "dh19.eq20": (1, Verdict.HOLDS),  # 234 (m, alpha) points
     "dh19.lemE_chi2tail": (1, Verdict.HOLDS),  # 160 (k, x) points
     "dh19.eq3": (6, Verdict.HOLDS),
+    # trajectory properties on shadowed exact GD states (one run = 8 states t = 3..24)
+    "dh19.indA": (1, Verdict.HOLDS),
+    "dh19.indB": (1, Verdict.HOLDS),
+    "dh19.indC": (1, Verdict.HOLDS),
 }
 
 
@@ -50,6 +54,7 @@ def test_converted_result_under_ball(key: str) -> None:
     assert rep.certified
     arith = rep.details["arithmetic"]
     assert rep.counts["inconclusive"] == 0 and rep.counts["hypotheses_held"] >= 1
+    assert rep.counts["hypotheses_undecided"] == 0
     if expected == Verdict.REFUTED:
         assert all(f"; {k}" in msg or k in msg for msg in rep.messages[:3]
                    for k in [next(iter(arith))])  # the refutation names certified arithmetic
@@ -182,3 +187,30 @@ def test_exact_pinv_penrose_conditions() -> None:
         P = exact_pinv(X)
         assert X * P * X == X and P * X * P == P
         assert (X * P).transpose() == X * P and (P * X).transpose() == P * X
+
+
+def test_trajectory_states_are_balls_around_the_exact_iterates(monkeypatch) -> None:
+    """Under ball the induction checks see shadowing balls (radius e_t > 0 for t >= 1); with
+    a shadowing horizon of 0 (e_max tiny) every later state is an infinite ball and the
+    check is inconclusive -- never decided on the float64 iterate."""
+    import boundcheck.certify.shadowing as sh
+    from boundcheck.arith import get_backend
+    from boundcheck.check.harness import instance_rng
+    from theorems.dh19 import induction as ind
+    res = get("dh19.indC")
+    params = res.resolve_params("quick", None)
+    inst = res.check.sample(instance_rng(res.key, 0, 0), params)[0]
+    be = get_backend("ball")
+    balls = ind.states(be, inst, inst["t"])
+    assert all(be.max_radius(B) > 0 for B in balls)
+    rep = ind._shadow(inst)
+    assert rep.horizon == len(inst["traj"]) - 1 and rep.bounds[inst["t"]] < 1e-9
+
+    orig = sh.shadow_gd
+    monkeypatch.setattr(sh, "shadow_gd", lambda *a, **k: orig(*a, **{**k, "e_max": 1e-300}))
+    ind._SHADOW_CACHE.clear()
+    try:
+        out = run_result(res, backend="ball", instances=1)
+        assert out.verdict == Verdict.INCONCLUSIVE, out.verdict
+    finally:
+        ind._SHADOW_CACHE.clear()
