@@ -1467,6 +1467,7 @@ register(Result(
     # Without the binomial factor the first-order terms (q of them) are undercounted.
     broken={"binom": False},
     instances=12,
+    certifiable=True,  # issue 13: already in ops; holds under ball 12/12 (slow: fmpq ties)
     notes="Deterministic relaxation (catalog recipe): O(sqrt L) is realized as beta = "
           "max(c4_meas sqrt(L), 1) with c4_meas the measured max ||W_{j:i}(0)|| / (sqrt(L) "
           "m^{(j-i+1)/2}); the chain is checked link by link, from the exact subset-sum bound "
