@@ -423,39 +423,75 @@ def _asm_sample(rng: np.random.Generator, p: Params) -> Instance:
             "r": r}
 
 
-def _asm_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    """After the reduction: n = r, full column rank, OPT = 0, same r/kappa/norms; P(t) is
-    nonsingular on the reduced data but singular on the raw data (catalog note)."""
-    X, Y, m, L = inst["X"], inst["Y"], inst["m"], inst["L"]
-    Xb, Yb, Phi, r = reduce_data(X, Y, extra=p["extra"])
+def _asm_exact_sample(rng: np.random.Generator, p: Params) -> Instance:
+    """Raw data with an exact reduction: ``X = Xbar C`` with ``Xbar`` (``d_in x r``) Gaussian
+    rounded to multiples of ``2^-10`` and ``C`` the first ``r`` rows of an exactly orthogonal
+    dyadic ``n x n`` matrix (:func:`boundcheck.model.init.dyadic_orthogonal`), so the stored
+    float64 ``X`` is exactly ``Xbar C`` (checked) and ``Xbar = X C^T`` is the reduction of
+    Claim B.1 (``Xbar Xbar^T = X X^T``). ``extra`` more rows of ``Q`` give a wrong reduction."""
+    from boundcheck.model.init import dyadic_orthogonal
+    d_in = int(rng.integers(2, 6))
+    r = int(rng.integers(1, d_in))
+    n = r + int(rng.integers(1, 4))
+    d_out = int(rng.integers(1, 4))
+    m = int(rng.integers(max(d_out, r), 7))
+    L = int(rng.integers(2, 5))
+    Q = dyadic_orthogonal(rng, n)
+    Xt = np.round(rng.standard_normal((d_in, r)) * _Q) / _Q
+    X = Xt @ Q[:r]
+    k = min(r + int(p["extra"]), n)
+    Xb = X @ Q[:k].T  # the reduction as computed from the stored X and frame
+    Y = rng.standard_normal((d_out, n))
+    return {"X": X, "Y": Y, "m": m, "L": L, "W": dh_init(rng, dh_dims(d_in, m, L, d_out)),
+            "r": r, "Q": Q[:k], "Xbar": Xb, "raw": dh_problem(X, Y, m, L),
+            "red": dh_problem(Xb, np.zeros((d_out, k)), m, L)}
+
+
+def _asm_exact_hyp(inst: Instance, ops: Any, p: Params) -> list[Condition]:
+    """The sample's exactness, decided in rationals: ``X C^T = Xbar`` and ``C C^T = I``."""
+    Xq, Qq, Xbq = eg.exact_mat(inst["X"]), eg.exact_mat(inst["Q"]), eg.exact_mat(inst["Xbar"])
+    D1 = Xq * Qq.transpose() - Xbq
+    D2 = Qq * Qq.transpose() - eg.identity(Qq.nrows())
+    return [Condition("Xbar = X C^T exactly (stored values)",
+                      ops.scalar(eg.max_abs_diff(D1, D1 * 0)), "==", ops.scalar(0)),
+            Condition("C C^T = I exactly", ops.scalar(eg.max_abs_diff(D2, D2 * 0)), "==",
+                      ops.scalar(0))]
+
+
+def _asm_exact_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
+    """After the reduction (certified): n = r, Xbar of full column rank r (exact rank),
+    ``Xbar Xbar^T = X X^T`` (so ``||Xbar|| = ||X||``, ``sigma_r`` equal), ``||Xbar||_F =
+    ||X||_F``, ``Phi Xbar`` realizable (``Phi = Y X^+`` exact) with ``OPT = 0``, P(t)
+    nonsingular on the reduced data and singular (``lambda_min = 0``) on the raw data."""
+    X, Xb, m, L = inst["X"], inst["Xbar"], inst["m"], inst["L"]
     Xo, Xbo = ops.asarray(X), ops.asarray(Xb)
-    sX = np.linalg.svd(X, compute_uv=False)
-    tol = 1e3 * max(X.shape) * EPS
-    conds = [
-        Condition("n = r after reduction", ops.scalar(Xb.shape[1]), "==", ops.scalar(inst["r"])),
-        Condition("Xbar full column rank: sigma_min(Xbar)/||Xbar|| > 1e-8",
-                  ops.sigma_min(Xbo) / ops.spec_norm(Xbo), ">", ops.scalar(1e-8)),
-        Condition("OPT(Xbar, Phi Xbar) = 0",
-                  ops.fro_norm(ops.sub(ops.matmul(ops.asarray(Phi), Xbo), ops.asarray(Yb))),
-                  "<=", ops.scalar(0.0), float_tol=tol),
-        Condition("||Xbar|| = ||X||", ops.spec_norm(Xbo), "==", ops.spec_norm(Xo),
-                  float_tol=tol * sX[0]),
-        Condition("||Xbar||_F = ||X||_F", ops.fro_norm(Xbo), "==", ops.fro_norm(Xo),
-                  float_tol=tol * sX[0]),
-        Condition("sigma_r(Xbar) = sigma_r(X)", ops.sigma_min(Xbo), "==",
-                  ops.scalar(float(sX[r - 1])), float_tol=tol * sX[0]),
-    ]
+    Xbq = eg.exact_mat(Xb)
+    Phi = eg.exact_mat(inst["Y"]) * exact_pinv(eg.exact_mat(X))
+    # Ybar = Phi Xbar (OPT(Xbar, Ybar) = 0 by construction) carries the raw cross-moment:
+    # Ybar Xbar^T = Phi X X^T = Y X^+ X X^T = Y X^T.
+    R = Phi * Xbq * Xbq.transpose() - eg.exact_mat(inst["Y"]) * eg.exact_mat(X).transpose()
+    gram = ops.sub(ops.matmul(Xbo, ops.transpose(Xbo)), ops.matmul(Xo, ops.transpose(Xo)))
+    tol = prod_tol(1, max(X.shape), ops.mid(ops.fro_norm(Xo)) ** 2 + 1.0)  # float64 only
     Ws = [ops.asarray(W) for W in inst["W"]]
-    P_red = network.P_matrix(ops, dh_problem(Xb, Yb, m, L), Ws)
-    P_raw = network.P_matrix(ops, dh_problem(X, Y, m, L), Ws)
-    conds += [
+    P_red = network.P_matrix(ops, inst["red"], Ws)
+    P_raw = network.P_matrix(ops, inst["raw"], Ws)
+    return [
+        Condition("n = r after reduction", ops.scalar(Xb.shape[1]), "==", ops.scalar(inst["r"])),
+        Condition("Xbar full column rank (exact rank = #columns)", ops.scalar(Xbq.rank()), "==",
+                  ops.scalar(Xb.shape[1])),
+        Condition("Ybar Xbar^T = Y X^T, Ybar = Phi Xbar (OPT = 0 on the reduced data; exact)",
+                  ops.scalar(eg.max_abs_diff(R, R * 0)), "==", ops.scalar(0)),
+        Condition("Xbar Xbar^T = X X^T (=> ||Xbar|| = ||X||, sigma_r(Xbar) = sigma_r(X))",
+                  ops.fro_norm(gram), "<=", ops.scalar(0), float_tol=tol),
+        Condition("||Xbar||_F = ||X||_F", ops.fro_norm(Xbo), "==", ops.fro_norm(Xo),
+                  float_tol=tol),
         Condition("lambda_min(P) > 0 on reduced data (relative 1e-10)",
-                  ops.eigvalsh_min(P_red) / ops.eigvalsh_max(P_red), ">", ops.scalar(1e-10)),
+                  ops.eigvalsh_min(P_red) / ops.eigvalsh_max(P_red), ">",
+                  ops.scalar(Fraction(1, 10 ** 10))),
         Condition("lambda_min(P) = 0 on raw data with n > r",
-                  ops.eigvalsh_min(P_raw), "<=", ops.scalar(0.0),
+                  ops.eigvalsh_min(P_raw), "<=", ops.scalar(0),
                   float_tol=prod_tol(L, m, ops.mid(ops.eigvalsh_max(P_raw)))),
     ]
-    return conds
 
 
 register(Result(
@@ -463,12 +499,17 @@ register(Result(
     source=Source(PAPER, "§5, Assumption 5.1; App. B"),
     statement=r"X\in\mathbb R^{d_{in}\times r},\ \mathrm{rank}X=r,\ Y=\Phi X,\ \mathrm{OPT}=0",
     kind="assumption",
-    check=Deterministic(_asm_sample, _none, _asm_conclusions),
+    check=Deterministic(_asm_exact_sample, _asm_exact_hyp, _asm_exact_conclusions),
     params={"extra": 0},
     broken={"extra": 1},  # keep r+1 directions: Xbar loses full column rank
     instances=20,
-    notes="Reduction Xbar = U_r Sigma_r (thin SVD), Phi = Y X^+. Also checks the catalog's "
-          "warning that P(t) is singular on raw data with n > r.",
+    certifiable=True,  # issue 13: exact reduction (dyadic frame), decided in ops / fmpq
+    notes="Data with an exact reduction: X = Xbar C, Xbar Gaussian rounded to 2^-10, C the "
+          "first r rows of an exactly orthogonal dyadic matrix (same law on every backend; "
+          "formerly Gaussian rank-r X reduced by a float thin SVD, Xbar = U_r Sigma_r, whose "
+          "identities hold only up to rounding). Xbar = X C^T is checked exactly as a "
+          "hypothesis; Phi = Y X^+ exact (rank factorization). Also checks the catalog's "
+          "warning that P(t) is singular on raw data with n > r (lambda_min = 0 exactly).",
 ))
 
 
