@@ -42,6 +42,7 @@ CONVERTED = {
     "dh19.indB": (1, Verdict.HOLDS),
     "dh19.indC": (1, Verdict.HOLDS),
     "dh19.asm5_1": (6, Verdict.HOLDS),
+    "dh19.claimB_1": (3, Verdict.HOLDS),
     "dh19.eq19": (1, Verdict.HOLDS),  # ~10 s per instance (12 quick: 615 s on a loaded machine)
 }
 
