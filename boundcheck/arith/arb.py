@@ -205,5 +205,16 @@ class ArbBackend(bc.CachedSpectra):
         A = self.asarray(a)
         return max((bc.hi(x.rad()) for x in A.entries()), default=0.0)
 
+    # ----------------------------------------------------- special functions (issue 13)
+    def lgamma(self, x: Any) -> arb:
+        """``log Gamma(x)`` enclosed by Arb at ``prec`` bits."""
+        self._p()
+        return bc.to_arb(x).lgamma()
+
+    def gamma_upper_reg(self, s: Any, z: Any) -> arb:
+        """Regularized upper incomplete gamma ``Q(s, z)`` at ``prec`` bits."""
+        self._p()
+        return bc.to_arb(z).gamma_upper(bc.to_arb(s), regularized=1)
+
 
 register_backend("arb", ArbBackend)

@@ -106,3 +106,14 @@ class Float64Backend:
 
     def to_numpy(self, a: Any) -> np.ndarray:
         return np.asarray(a, dtype=np.float64)
+
+    # ----------------------------------------------------- special functions (issue 13)
+    def lgamma(self, x: Any) -> float:
+        """``log Gamma(x)`` for ``x > 0``."""
+        return math.lgamma(float(x))
+
+    def gamma_upper_reg(self, s: Any, z: Any) -> float:
+        """Regularized upper incomplete gamma ``Q(s, z) = Gamma(s, z)/Gamma(s)``
+        (``Pr[chi^2_k >= t] = Q(k/2, t/2)``)."""
+        from scipy.special import gammaincc
+        return float(gammaincc(float(s), float(z)))

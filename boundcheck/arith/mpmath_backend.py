@@ -173,5 +173,12 @@ class MpmathBackend:
         return np.array([[float(A[i, j]) for j in range(A.cols)] for i in range(A.rows)],
                         dtype=np.float64).reshape(A.rows, A.cols)
 
+    # ----------------------------------------------------- special functions (issue 13)
+    def lgamma(self, x: Any) -> Any:
+        return self.ctx.loggamma(self.scalar(x))
+
+    def gamma_upper_reg(self, s: Any, z: Any) -> Any:
+        return self.ctx.gammainc(self.scalar(s), self.scalar(z), regularized=True)
+
 
 register_backend("mpmath", MpmathBackend)

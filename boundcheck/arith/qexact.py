@@ -444,8 +444,13 @@ class QExactBackend:
     def label(self) -> str:
         return "exact-fmpq"
 
-    def escalate(self) -> None:
-        return None
+    def escalate(self) -> Any:
+        # issue 13 (dh19.eq10): an eigenvalue enclosure of an exact matrix may straddle at
+        # 256 bits (clusters near 0); retry with eig_prec 512, then 1024, then stop.
+        if self.eig_prec >= 1024:
+            return None
+        return QExactBackend(prec=self.prec, sign_max_prec=self.sign_max_prec,
+                             eig_prec=2 * self.eig_prec, sigma_method=self._arb.sigma_method)
 
     # ------------------------------------------------------------------ helpers
     def _p(self) -> None:
@@ -614,6 +619,8 @@ class QExactBackend:
             tr = sum((S[i, i] for i in range(n)), fmpq(0))
             return QSurd.rat(min(tr, fmpq(0))), QSurd.rat(max(tr, fmpq(0)))
         lmin, lmax = self._eig_ball(S)
+        if rank < n and psd_singular(S):  # issue 13 (dh19): exact 0 = lambda_min
+            lmin = QSurd.rat(0)
         return lmin, lmax
 
     def _cached(self, kind: str, a: Any, fn: Any) -> tuple[Any, Any]:
@@ -796,6 +803,26 @@ class QExactBackend:
         A = self.asarray(a)
         return 0.0 if self._is_q(A) else self._arb.max_radius(A)
 
+    # ----------------------------------------------------- special functions (issue 13)
+    def _ball_of(self, x: Any) -> arb:
+        v = x if isinstance(x, QRoot) else self._sc(x)
+        if isinstance(v, QSurd | QRoot):
+            v = v.to_arb(self.prec)
+        self._p()
+        return v
+
+    def lgamma(self, x: Any) -> Any:
+        """``log Gamma(x)``: exact 0 at x = 1, 2; otherwise an Arb ball at ``prec`` bits."""
+        v = self._sc(x)
+        if isinstance(v, QSurd) and v.rational() in (1, 2):
+            return QSurd.rat(0)
+        return self._ball_of(x).lgamma()
+
+    def gamma_upper_reg(self, s: Any, z: Any) -> Any:
+        """Regularized upper incomplete gamma ``Q(s, z)``: an Arb ball at ``prec`` bits."""
+        sv, zv = self._ball_of(s), self._ball_of(z)
+        return zv.gamma_upper(sv, regularized=1)
+
 
 def _extreme(balls: list[arb], minimum: bool) -> arb:
     """Enclosure of ``min`` (or ``max``) of numbers each known to lie in its ball."""
@@ -826,3 +853,41 @@ def _arb_pick(a: arb, b: arb, pick: Any) -> arb:
 
 
 register_backend("fmpq", QExactBackend)
+
+
+def psd_singular(S: fmpq_mat) -> bool:
+    """True iff the exact symmetric ``S`` is positive semidefinite and singular (then
+    ``lambda_min(S) = 0`` exactly).
+
+    ``det(xI - S) = x^k q(x)`` with ``q(0) != 0``; a symmetric matrix has only real
+    eigenvalues, and for a polynomial whose roots are all real Descartes' rule of signs is
+    exact: the number of positive roots of ``q`` equals the number of sign changes of its
+    coefficients. So ``S`` is PSD iff ``q`` (degree ``n - k``) has ``n - k`` sign changes.
+    """
+    n = S.nrows()
+    coeffs = [fmpq(c) for c in S.charpoly().coeffs()]  # lowest degree first
+    k = 0
+    while k < len(coeffs) and coeffs[k] == 0:
+        k += 1
+    if k == 0 or k > n:
+        return False
+    q = [c for c in coeffs[k:] if c != 0]  # zeros do not change the count
+    changes = sum(1 for a, b in zip(q, q[1:], strict=False) if (a > 0) != (b > 0))
+    return changes == n - k
+
+
+def is_psd(S: fmpq_mat) -> bool:
+    """True iff the exact symmetric ``S`` is positive semidefinite (same charpoly sign test
+    as :func:`psd_singular`: ``det(xI - S) = x^k q(x)``, PSD iff the nonzero coefficients
+    of ``q`` alternate in sign, ``n - k`` changes). ``ValueError`` if ``S`` is not symmetric."""
+    n = S.nrows()
+    if S.ncols() != n or S != S.transpose():
+        raise ValueError("is_psd: not a symmetric square matrix")
+    if n == 0:
+        return True
+    coeffs = [fmpq(c) for c in S.charpoly().coeffs()]
+    k = 0
+    while coeffs[k] == 0:
+        k += 1
+    q = [c for c in coeffs[k:] if c != 0]
+    return sum(1 for a, b in zip(q, q[1:], strict=False) if (a > 0) != (b > 0)) == n - k

@@ -464,6 +464,15 @@ class RumpBackend(bc.CachedSpectra):
         A = self.asarray(a)
         return 0.0 if A.rad is None else float(A.rad.max(initial=0.0))
 
+    # ----------------------------------------------------- special functions (issue 13)
+    def lgamma(self, x: Any) -> arb:
+        """``log Gamma(x)`` enclosed by Arb (``x > 0``; a ball reaching a pole is not finite)."""
+        return bc.to_arb(x).lgamma()
+
+    def gamma_upper_reg(self, s: Any, z: Any) -> arb:
+        """Regularized upper incomplete gamma ``Q(s, z)``, enclosed by Arb."""
+        return bc.to_arb(z).gamma_upper(bc.to_arb(s), regularized=1)
+
 
 def power(x: Any, p: Any) -> arb:
     """``x ** p`` on balls; integer exponents (incl. integer-valued floats) are exact powers."""

@@ -107,6 +107,15 @@ class TaintBackend:
         self._scan("scalar", x)
         return self._inner.exp(x)
 
+    def lgamma(self, x: Any) -> Any:
+        self._scan("scalar", x)
+        return self._inner.lgamma(x)
+
+    def gamma_upper_reg(self, s: Any, z: Any) -> Any:
+        self._scan("scalar", s)
+        self._scan("scalar", z)
+        return self._inner.gamma_upper_reg(s, z)
+
 
 def audit_result(result: Any, instances: int = 3, seed: int = 0, backend: str = "rump",
                  profile: str = "quick") -> list[tuple[str, float, str]]:

@@ -24,13 +24,13 @@ import math
 from fractions import Fraction
 from typing import Any
 
-import mpmath as mp
 import numpy as np
 import sympy as sp
 from scipy import optimize
 from scipy import stats as sst
 from scipy.special import gammaln
 
+from boundcheck.arith.constants import exact_const
 from boundcheck.check.registry import register
 from boundcheck.check.result import (
     Deterministic,
@@ -308,23 +308,24 @@ def _eq20_hyp(inst: Instance, ops: Any, p: Params) -> list[Condition]:
 
 
 def _eq20_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    mp.mp.dps = 40
-    m, a = mp.mpf(inst["m"]), mp.mpf(inst["alpha"])
+    """In ops (ops.lgamma/ops.log: Arb under certified backends) at the stored ``alpha``:
+    ``log E Z^lam = lam log 2 + log Gamma(m/2 + lam) - log Gamma(m/2)`` (chi^2_m moments)."""
+    m, a = ops.scalar(inst["m"]), ops.scalar(inst["alpha"])
+    one, two, half = ops.scalar(1), ops.scalar(2), ops.scalar(Fraction(1, 2))
     lam = a * m
-    exact = lam * mp.log(2) + mp.loggamma(m / 2 + lam) - mp.loggamma(m / 2)
-    base = -mp.log(1 + 2 * a) / 2 + a * m * mp.log(m)
-    eq_form = base + ((a + mp.mpf(1) / 2) * mp.log(1 + 2 * a) - a) * m
-    final = base + 2 * a * a * m
+    exact = lam * ops.log(two) + ops.lgamma(m / two + lam) - ops.lgamma(m / two)
+    log12a = ops.log(one + two * a)
+    base = ops.scalar(0) - log12a / two + a * m * ops.log(m)
+    eq_form = base + ((a + half) * log12a - a) * m
+    final = base + two * a * a * m
     ctx = f"m={inst['m']}, alpha={inst['alpha']:.4g}"
     # K = 1/3 enters exactly (a string "1/3" or a number; never the float 1/3)
     K_m = ops.scalar(Fraction(p["K"])) / ops.scalar(inst["m"])
     return [
-        Condition("log E Z^lam <= Stirling form + K/m (K = 1/3)",
-                  ops.scalar(float(exact - eq_form)), "<=", K_m,
+        Condition("log E Z^lam <= Stirling form + K/m (K = 1/3)", exact - eq_form, "<=", K_m,
                   context=ctx),
-        Condition("log E Z^lam <= -log(1+2a)/2 + a m log m + 2a^2 m + K/m",
-                  ops.scalar(float(exact - final)), "<=", K_m,
-                  context=ctx),
+        Condition("log E Z^lam <= -log(1+2a)/2 + a m log m + 2a^2 m + K/m", exact - final,
+                  "<=", K_m, context=ctx),
     ]
 
 
@@ -338,8 +339,10 @@ register(Result(
     params={"m_list": [1, 2, 3, 5, 10, 30, 100, 300, 1000], "alpha_min": -0.25, "K": "1/3"},
     broken={"alpha_min": -0.49},  # lam close to -m/2: the 1+O(1/m) factor blows up
     instances=1,
+    certifiable=True,  # issue 13: ops.lgamma / ops.log (Arb) at the stored alpha grid
     notes="EC version: 1+O(1/m) <= e^{1/(3m)} (catalog, from Robbins' Stirling bounds); "
-          "exact log-moments with mpmath (dps 40). The moment formula itself is checked by "
+          "exact log-moments with ops.lgamma (Arb under ball; formerly mpmath dps 40 "
+          "rounded to float64). The moment formula itself is checked by "
           "quadrature in tests/test_dh19_init.py and symbolically in dh19.eq20[symbolic].",
 ))
 
@@ -392,11 +395,12 @@ def _grid_instances(lo: float, hi: float, n: int, extra: list[float]) -> list[In
 
 
 def _ineqCa_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    mp.mp.dps = 40
-    a = mp.mpf(inst["alpha"])
-    lhs = (a + mp.mpf(1) / 2) * mp.log1p(2 * a) - a
-    return [Condition("(a+1/2) log(1+2a) - a <= 2 a^2", ops.scalar(float(lhs)), "<=",
-                      ops.scalar(float(p["coef"] * a * a)), context=f"alpha={inst['alpha']:.6g}")]
+    """Both sides in ops at the stored grid point (ops.log: Arb under certified backends)."""
+    a = ops.scalar(inst["alpha"])
+    lhs = (a + ops.scalar(Fraction(1, 2))) * ops.log(ops.scalar(1) + ops.scalar(2) * a) - a
+    return [Condition("(a+1/2) log(1+2a) - a <= 2 a^2", lhs, "<=",
+                      ops.scalar(exact_const(p["coef"])) * a * a,
+                      context=f"alpha={inst['alpha']:.6g}")]
 
 
 register(Result(
@@ -408,21 +412,27 @@ register(Result(
         lambda rng, p: _grid_instances(-0.4999, 50.0, 400,
                                        [0.0, 1e-6, -1e-6, 1e-3, -1e-3, -0.25, -0.49999]),
         lambda inst, ops, p: [Condition("alpha > -1/2", ops.scalar(inst["alpha"]), ">",
-                                        ops.scalar(-0.5))],
+                                        ops.scalar(Fraction(-1, 2)))],
         _ineqCa_conclusions),
     params={"coef": 2.0},
     broken={"coef": 0.9},  # near 0 the left side is alpha^2 - (2/3) alpha^3 + ...
     instances=1,
-    notes="Grid in mpmath (dps 40) including alpha = 0, where both sides are exactly 0 "
-          "(float64 values of the mpmath results are exact there).",
+    certifiable=True,  # issue 13: ops.log (Arb) at the stored grid points
+    notes="Grid (407 points) including alpha = 0, where both sides are exactly 0 (Arb's "
+          "log(1) = 0 exactly). Formerly mpmath dps 40 rounded to float64.",
 ))
 
 
 def _ineqCb_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    mp.mp.dps = 40
-    a = mp.mpf(inst["alpha"])
-    return [Condition("log(1 + a) >= 2 a", ops.scalar(float(mp.log1p(a))), ">=",
-                      ops.scalar(float(p["coef"] * a)), context=f"alpha={inst['alpha']:.6g}")]
+    a = ops.scalar(inst["alpha"])
+    return [Condition("log(1 + a) >= 2 a", ops.log(ops.scalar(1) + a), ">=",
+                      ops.scalar(exact_const(p["coef"])) * a, context=f"alpha={inst['alpha']:.6g}")]
+
+
+def _ineqCb_hyp(inst: Instance, ops: Any, p: Params) -> list[Condition]:
+    a = ops.scalar(inst["alpha"])
+    return [Condition("-1/2 <= alpha", a, ">=", ops.scalar(Fraction(-1, 2))),
+            Condition("alpha <= 0", a, "<=", ops.scalar(0))]
 
 
 register(Result(
@@ -432,12 +442,12 @@ register(Result(
     kind="inequality",
     check=Deterministic(
         lambda rng, p: _grid_instances(-0.5, 0.0, 200, [-1e-6, -1e-3]),
-        lambda inst, ops, p: [Condition("-1/2 <= alpha <= 0", ops.scalar(abs(inst["alpha"] + 0.25)),
-                                        "<=", ops.scalar(0.25))],
+        _ineqCb_hyp,
         _ineqCb_conclusions),
     params={"coef": 2.0},
     broken={"coef": 1.3},  # below the chord slope 2 log 2 = 1.386: fails at alpha = -1/2
     instances=1,
+    certifiable=True,  # issue 13: ops.log (Arb) at the stored grid points
     notes="The chord gives the sharper log(1+a) >= (2 log 2) a on [-1/2, 0].",
 ))
 
@@ -529,18 +539,17 @@ def _eq22_sample(rng: np.random.Generator, p: Params) -> list[Instance]:
 def _eq22_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     """The second step of (22): lam c + 2lam^2 q/m - (q/2) log(1 + 2lam/m) <=
     lam (c - k q/m) + 2 lam^2 q/m, i.e. -(q/2) log(1 + 2lam/m) <= -k q lam/m."""
-    mp.mp.dps = 40
-    q, m, lam = mp.mpf(inst["q"]), mp.mpf(inst["m"]), mp.mpf(inst["lam"])
-    lhs = -q / 2 * mp.log1p(2 * lam / m)
-    rhs = -p["k"] * q * lam / m
-    return [Condition(f"-(q/2) log(1+2lam/m) <= -({p['k']:g}) q lam/m", ops.scalar(float(lhs)),
-                      "<=", ops.scalar(float(rhs)),
+    q, m, lam = ops.scalar(inst["q"]), ops.scalar(inst["m"]), ops.scalar(inst["lam"])
+    lhs = ops.scalar(0) - q / ops.scalar(2) * ops.log(ops.scalar(1) + ops.scalar(2) * lam / m)
+    rhs = ops.scalar(0) - ops.scalar(exact_const(p["k"])) * q * lam / m
+    return [Condition(f"-(q/2) log(1+2lam/m) <= -({p['k']:g}) q lam/m", lhs, "<=", rhs,
                       context=f"q={inst['q']}, m={inst['m']}, lam={inst['lam']:.4g}")]
 
 
 def _eq22_hyp(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    return [Condition("-m/4 <= lam < 0", ops.scalar(abs(inst["lam"] / inst["m"] + 0.125)),
-                      "<=", ops.scalar(0.125))]
+    lam, m = ops.scalar(inst["lam"]), ops.scalar(inst["m"])
+    return [Condition("-m/4 <= lam", lam, ">=", ops.scalar(0) - m / ops.scalar(4)),
+            Condition("lam < 0", lam, "<", ops.scalar(0))]
 
 
 _EQ22_STATEMENT = (r"\Pr[Z_q\cdots Z_1<e^{-c}m^q]\le e^{\lambda c+2\lambda^2q/m-\frac q2\log(1+"
@@ -554,6 +563,7 @@ _eq22_printed = Result(
     params={"k": 0.5},
     variant="printed", erratum=True,
     instances=1,
+    certifiable=True,  # issue 13: ops.log (Arb) at the stored (q, m, lam); a certified refutation
     notes="Printed exponent lam(c - q/(2m)): since -(1/2)log(1+x) >= -x/2 > -x/4 for x < 0, "
           "the step fails for every lam in (-m/4, 0). At the proof's lam = -cm/(10q) the "
           "excess is ~c/20 in the exponent (a factor ~1.005), absorbed by O(1): harmless.",
@@ -935,11 +945,14 @@ def _lem_sample(rng: np.random.Generator, p: Params) -> list[Instance]:
 
 
 def _lemE_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    k, x = inst["k"], inst["x"]
-    t = k + p["coef_sqrt"] * math.sqrt(k * x) + 2 * x
-    tail = float(sst.chi2.sf(t, k))
-    return [Condition("Pr[chi^2_k >= k + 2 sqrt(kx) + 2x] <= e^{-x}", ops.scalar(tail), "<=",
-                      ops.scalar(math.exp(-x)), context=f"k={k}, x={x:.4g}")]
+    """``Pr[chi^2_k >= t] = Q(k/2, t/2)`` (regularized upper incomplete gamma), in ops:
+    Arb encloses ``Q`` and ``e^{-x}`` under certified backends (scipy under float64)."""
+    k, x = ops.scalar(inst["k"]), ops.scalar(inst["x"])
+    two = ops.scalar(2)
+    t = k + ops.scalar(exact_const(p["coef_sqrt"])) * ops.sqrt(k * x) + two * x
+    tail = ops.gamma_upper_reg(k / two, t / two)
+    return [Condition("Pr[chi^2_k >= k + 2 sqrt(kx) + 2x] <= e^{-x}", tail, "<=",
+                      ops.exp(ops.scalar(0) - x), context=f"k={inst['k']}, x={inst['x']:.4g}")]
 
 
 register(Result(
@@ -948,12 +961,15 @@ register(Result(
     statement=r"Z\sim\chi^2_k:\ \Pr[Z\ge k+2\sqrt{kx}+2x]\le e^{-x}",
     kind="lemma",
     check=Deterministic(_lem_sample, lambda inst, ops, p: [
-        Condition("k >= 1, x > 0", ops.scalar(min(inst["k"] - 1, 1) + inst["x"]), ">",
-                  ops.scalar(0.0))], _lemE_conclusions),
+        Condition("k >= 1", ops.scalar(inst["k"]), ">=", ops.scalar(1)),
+        Condition("x > 0", ops.scalar(inst["x"]), ">", ops.scalar(0))], _lemE_conclusions),
     params={"coef_sqrt": 2.0},
     broken={"coef_sqrt": 1.0},
     instances=1,
-    notes="scipy.stats.chi2.sf (float64); catalog: ratio <= 0.47 on k <= 500, x <= 60.",
+    certifiable=True,  # issue 13: ops.gamma_upper_reg / ops.exp (Arb) at the stored (k, x)
+    notes="Pr[chi^2_k >= t] = Q(k/2, t/2) via ops.gamma_upper_reg (Arb under ball; scipy "
+          "gammaincc under float64; formerly scipy.stats.chi2.sf); catalog: ratio <= 0.47 on "
+          "k <= 500, x <= 60.",
 ))
 
 
