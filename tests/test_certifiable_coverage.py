@@ -21,7 +21,7 @@ PAPERS = ("hxp20", "acgh19", "dh19")
 #: floors of certifiable deterministic results per paper (measured: see docs/certified.md)
 FLOORS = {"hxp20": 14, "acgh19": 20, "dh19": 11}
 #: slow samplers (> 1 s per instance) audited only in the slow run
-SLOW = {"dh19.claim7_3", "dh19.eqF", "dh19.eq7_3_contr", "dh19.eq7_3_eig", "dh19.eq14",
+SLOW = {"dh19.claim7_3", "dh19.eqF", "dh19.eq19", "dh19.eq7_3_contr", "dh19.eq7_3_eig", "dh19.eq14",
         "acgh19.thm1", "acgh19.lem1", "hxp20.claim4_4"}
 
 
