@@ -131,34 +131,40 @@ def zas_run(Phi: np.ndarray, L: int, eta: float, steps: int, e_max: float = 1e-6
     return out
 
 
-def decay_ratio_upper(run: dict[str, Any], eta: float, rate: float) -> tuple[float, int]:
-    """Upper bound of ``max_{t>=1} R(t) / ((1 - rate eta)^t R(0))`` over the run (exact
-    iterates) and its argmax (t = 0 is the identity R(0) <= R(0) and is left out, so the
-    margin says how much room the rate leaves). ``R(0)`` is taken from its lower enclosure;
-    ``(1 - rate eta)^t`` from below without trusting libm: with t = kB + j, it is at least
-    lo(q^(kB)) * lo(q^j), both powers enclosed by Arb (2 sqrt(T) + B Arb evaluations), the
-    product rounded down."""
-    lhi = run["loss_hi"]
-    R0 = float(run["loss_lo"][0])
-    if R0 <= 0 or rate * eta >= 1:
-        return math.inf, 0
+def decay_ratio_bounds(run: dict[str, Any], eta: float, rate: float
+                       ) -> tuple[float, float, int]:
+    """Bounds ``(hi, lo, argmax)`` of ``max_{t>=1} R(t) / ((1 - rate eta)^t R(0))`` over the
+    run (exact iterates): ``hi`` from the upper loss enclosures over lower bounds of the
+    decay, ``lo`` from the lower enclosures over upper bounds (t = 0 is the identity
+    R(0) <= R(0) and is left out, so the margin says how much room the rate leaves).
+    ``(1 - rate eta)^t`` is enclosed without trusting libm: with t = kB + j, by
+    q^(kB) q^j, both powers enclosed by Arb (2 sqrt(T) + B evaluations), products rounded
+    outward."""
+    lhi, llo = run["loss_hi"], run["loss_lo"]
+    R0_lo, R0_hi = float(llo[0]), float(lhi[0])
+    if R0_lo <= 0 or rate * eta >= 1:
+        return math.inf, -math.inf, 0
     n = len(lhi)
     if n < 2:
-        return 0.0, 0
+        return 0.0, 0.0, 0
     from flint import arb
 
     q = 1 - arb(rate) * arb(eta)
     B = max(1, int(math.isqrt(n)))
-    small = np.array([bc.lo(q ** j) for j in range(B)], dtype=np.float64)
+    pw = [q ** j for j in range(B)]
     qB = q ** B
-    big = np.array([bc.lo(qB ** k) for k in range(n // B + 1)], dtype=np.float64)
+    PW = [qB ** k for k in range(n // B + 1)]
     t = np.arange(n)
-    bound = _dn(_dn(big[t // B] * small[t % B]) * R0)
-    with np.errstate(divide="ignore"):
-        ratio = _up(lhi / bound)
-    ratio[0] = -math.inf
-    k = int(np.argmax(ratio))
-    return float(ratio[k]), k
+    s_lo, s_hi = (np.array([f(x) for x in pw]) for f in (bc.lo, bc.hi))
+    b_lo, b_hi = (np.array([f(x) for x in PW]) for f in (bc.lo, bc.hi))
+    bound_lo = _dn(_dn(b_lo[t // B] * s_lo[t % B]) * R0_lo)
+    bound_hi = _up(_up(b_hi[t // B] * s_hi[t % B]) * R0_hi)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hi = _up(lhi / bound_lo)
+        lo = _dn(llo[:n] / bound_hi)
+    hi[0] = lo[0] = -math.inf
+    k = int(np.argmax(hi))
+    return float(hi[k]), float(np.max(lo)), k
 
 
 def contraction_lower(run: dict[str, Any], eta: float) -> dict[str, Any]:
@@ -172,8 +178,11 @@ def contraction_lower(run: dict[str, Any], eta: float) -> dict[str, Any]:
         slack_lo = _dn(dlo / _up(eta * lhi * (1 + 2 * _U)) * (1 - 2 * _U))
         slack_hat = (run["loss_hat"][: len(dlo)] - run["loss_hat"][1: len(dlo) + 1]) / (
             eta * run["loss_hat"][: len(dlo)])
+        slack_hi = _up(dhi / _dn(eta * llo * (1 - 2 * _U)) * (1 + 2 * _U))
     res = {"resolved": int(np.sum(ok)), "unresolved": int(np.sum(~ok)),
            "min_slack_lo": float(np.min(slack_lo[ok])) if ok.any() else math.nan,
+           # an upper bound of the same minimum: a refutation needs this below the rate
+           "min_slack_hi": float(np.min(slack_hi[ok])) if ok.any() else math.nan,
            "first_unresolved": int(np.argmax(~ok)) if (~ok).any() else -1}
     fin = np.isfinite(slack_hat) & (run["loss_hat"][: len(dlo)] > 1e-12 * run["loss_hat"][0])
     res["float_slack_range"] = ([float(-np.max(slack_hat[fin])), float(-np.min(slack_hat[fin]))]

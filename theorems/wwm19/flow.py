@@ -375,8 +375,9 @@ def _rem_sample(rng: np.random.Generator, p: Params) -> Instance:
     n = int(rng.integers(1, dx + 1))
     L = int(rng.choice([2, 3, 4]))
     X = rng.standard_normal((dx, n))
-    return {"dims": [dx] * L + [int(rng.choice([1, 2, 3]))], "X": X,
-            "n": n}
+    dy = int(rng.choice([1, 2, 3]))
+    # Y is part of the instance (stored with a counterexample, searchable by the falsifier)
+    return {"dims": [dx] * L + [dy], "X": X, "Y": rng.standard_normal((dy, n)), "n": n}
 
 
 def _rem_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
@@ -395,9 +396,7 @@ def _rem_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
         lam = 1.0
     else:
         X = inst["X"]
-        rng = np.random.default_rng(abs(hash(X.tobytes())) % 2**32)
-        Y = rng.standard_normal((dims[-1], X.shape[1]))
-        prob = Problem(X=X, Y=Y, dims=tuple(dims))
+        prob = Problem(X=X, Y=inst["Y"], dims=tuple(dims))
         lam = float(np.linalg.eigvalsh(X.T @ X)[0])
     run = run_flow(prob, W0, p["t_end"], ts, rtol=1e-10, atol=1e-12)
     R = np.asarray(run.records["loss"])

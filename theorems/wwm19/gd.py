@@ -27,7 +27,7 @@ from boundcheck.check.result import Deterministic, Instance, Params, Result, Sou
 from boundcheck.check.verdict import Condition
 from boundcheck.model.residual import scalar_zas_iterations
 from theorems.wwm19 import PAPER
-from theorems.wwm19._cert import contraction_lower, decay_ratio_upper, zas_run
+from theorems.wwm19._cert import contraction_lower, decay_ratio_bounds, zas_run
 
 #: the computed loss reaches 1e-20 R(0) by about 23.1/eta steps (rate >= 2 eta observed);
 #: the horizon is the printed stopping rule's, capped at 10^6
@@ -112,12 +112,18 @@ def _concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
         return [Condition("R(t) <= (1-eta/2)^t R(0) for all t (exact run)",
                           ops.scalar(math.nan), "<=", ops.scalar(1),
                           ctx + f"; NOT certified over the whole horizon: {run['stopped']}")]
-    ratio, t_arg = decay_ratio_upper(run, eta, p["rate"])
+    hi, lo, t_arg = decay_ratio_bounds(run, eta, p["rate"])
+    # the upper bound proves "<= 1"; only the lower bound can prove a violation; between
+    # them nothing is proved, and the condition is undecided (NaN), never refuted
+    ratio = hi if hi <= 1 else lo if lo > 1 else math.nan
     conds = [Condition("max_{t>=1} R(t) / ((1 - eta/2)^t R(0)) <= 1 (exact run, every t)",
-                       ops.scalar(ratio), "<=", ops.scalar(1), ctx + f", argmax t={t_arg}")]
+                       ops.scalar(ratio), "<=", ops.scalar(1),
+                       ctx + f", argmax t={t_arg}, enclosure [{lo:.6g}, {hi:.6g}]")]
     if p.get("per_step", True):
         c = contraction_lower(run, eta)
-        lhs = ops.scalar(c["min_slack_lo"]) if c["resolved"] else ops.scalar(math.nan)
+        val = (c["min_slack_lo"] if c["min_slack_lo"] >= p["rate"] else c["min_slack_hi"]
+               if c["min_slack_hi"] < p["rate"] else math.nan)
+        lhs = ops.scalar(val) if c["resolved"] else ops.scalar(math.nan)
         conds.append(Condition(
             "per step: (R(t) - R(t+1)) / (eta R(t)) >= 1/2 (resolved steps)", lhs, ">=",
             ops.scalar(p["rate"]),
