@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from boundcheck.arith.constants import exact_const
 from boundcheck.check.registry import register
 from boundcheck.check.result import Deterministic, Instance, Params, Result, Source
 from boundcheck.check.verdict import Condition
@@ -232,29 +233,52 @@ def E_by_subsets(Ws: list[np.ndarray], G: list[np.ndarray], eta: float) -> np.nd
     return total
 
 
+def E_by_subsets_ops(ops: Any, Ws: list[Any], G: list[Any], eta: Any) -> Any:
+    """:func:`E_by_subsets` in the backend vocabulary (``eta`` an exact int/Fraction/float)."""
+    L = len(Ws)
+    rows, cols = ops.shape(Ws[-1])[0], ops.shape(Ws[0])[1]
+    total = ops.zeros(rows, cols)
+    minus_eta = ops.scalar(0) - ops.scalar(eta)
+    for size in range(2, L + 1):
+        coef = ops.scalar(1)
+        for _ in range(size):
+            coef = coef * minus_eta
+        for S in itertools.combinations(range(L), size):
+            prod = ops.eye(cols)
+            for k in range(L):
+                prod = ops.matmul(G[k] if k in S else Ws[k], prod)
+            total = ops.add(total, ops.scale(coef, prod))
+    return total
+
+
 def _eq_expand_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    prob, Ws = inst["problem"], inst["weights"]
-    eta = p["eta"]
-    G = kernels.gradients(prob, Ws)
+    """Everything in ``ops``: E(t) from the engine against the explicit subset sum (an exact
+    identity on the stored doubles, decided exactly by the fmpq step), and the ratio
+    ``||E(eta)|| / ||E(eta/2)||`` with ``eta/2`` an exact rational (``exact_const``)."""
+    prob = inst["problem"]
+    Ws = [ops.asarray(W) for W in inst["weights"]]
+    eta = exact_const(p["eta"])
+    G = network.gradients(ops, prob, Ws)
     E = network.E_term(ops, prob, Ws, eta)
-    Es = E_by_subsets(Ws, G, eta)
+    Es = E_by_subsets_ops(ops, Ws, G, eta)
     E_half = network.E_term(ops, prob, Ws, eta / 2)
-    nE = float(np.linalg.norm(E))
-    ratio = nE / max(float(np.linalg.norm(E_half)), 1e-300)
+    nE = ops.fro_norm(E)
+    ratio = nE / ops.fro_norm(E_half)
     lo, hi = p["ratio_band"]
     return [
         Condition("E(t) = sum over |S|>=2 of the product expansion",
-                  ops.scalar(float(np.linalg.norm(E - Es))), "<=", ops.scalar(0.0),
-                  float_tol=1e-9 * (1 + nE)),
-        Condition("||E(eta)|| / ||E(eta/2)|| >= lower (second order)", ops.scalar(ratio),
-                  ">=", ops.scalar(lo)),
-        Condition("||E(eta)|| / ||E(eta/2)|| <= upper (second order)", ops.scalar(ratio),
-                  "<=", ops.scalar(hi)),
+                  ops.fro_norm(ops.sub(E, Es)), "<=", ops.scalar(0),
+                  float_tol=1e-9 * (1 + ops.mid(nE))),
+        Condition("||E(eta)|| / ||E(eta/2)|| >= lower (second order)", ratio,
+                  ">=", ops.scalar(exact_const(lo))),
+        Condition("||E(eta)|| / ||E(eta/2)|| <= upper (second order)", ratio,
+                  "<=", ops.scalar(exact_const(hi))),
     ]
 
 
 register(Result(
     id="hxp20.eq_expand", title="Expansion of the product update; definition of U(t), E(t)",
+    certifiable=True,  # issue 13: conditions in ops, identity decided exactly
     source=Source(PAPER, "§4.1", "display before eq. (6)"),
     statement=r"W_{L:1}(t+1)=W_{L:1}(t)-\eta\sum_iW_{L:i+1}\nabla_iW_{i-1:1}+E(t)",
     kind="identity",
@@ -273,22 +297,44 @@ def vec(M: np.ndarray) -> np.ndarray:
     return np.asarray(M).reshape(-1, order="F")
 
 
+def vec_ops(ops: Any, M: Any) -> Any:
+    """Column-major ``vec(M)`` in the vocabulary: ``sum_j e_j kron (M e_j)`` (exact: unit
+    vectors and block placement only)."""
+    rows, cols = ops.shape(M)
+    total = None
+    for j in range(cols):
+        e = np.zeros((cols, 1))
+        e[j, 0] = 1.0
+        ej = ops.asarray(e)
+        term = ops.kron(ej, ops.matmul(M, ej))
+        total = term if total is None else ops.add(total, term)
+    return total
+
+
 def _eq6_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    prob, Ws = inst["problem"], inst["weights"]
+    """Eq. (6) in ``ops``: U(t), U(t+1) (one GD step in the vocabulary), P(t) and E(t) from
+    the engine's vocabulary forms; an exact identity on the stored doubles (decided exactly
+    by the fmpq step), float64 with a rounding allowance."""
+    prob, Ws = inst["problem"], [ops.asarray(W) for W in inst["weights"]]
     eta = p["eta"]
-    U = kernels.forward(prob, Ws)
-    U1 = kernels.forward(prob, kernels.gd_step(prob, Ws, eta))
+    U = network.forward(ops, prob, Ws)
+    U1 = network.forward(ops, prob, network.gd_step(ops, prob, Ws, eta))
     P = network.P_matrix(ops, prob, Ws)
     E = network.E_term(ops, prob, Ws, eta)
-    rhs = p["P_sign"] * (-eta) * (P @ vec(U - prob.Y)) + prob.alpha * vec(E @ prob.X)
-    err = float(np.linalg.norm(vec(U1 - U) - rhs))
-    scale = float(np.linalg.norm(vec(U1 - U)))
+    coef = ops.scalar(0) - ops.scalar(p["P_sign"]) * ops.scalar(eta)
+    rhs = ops.add(ops.scale(coef, ops.matmul(P, vec_ops(ops, ops.sub(U, ops.asarray(prob.Y))))),
+                  ops.scale(ops.scalar(prob.alpha),
+                            vec_ops(ops, ops.matmul(E, ops.asarray(prob.X)))))
+    lhs = vec_ops(ops, ops.sub(U1, U))
+    err = ops.fro_norm(ops.sub(lhs, rhs))
+    scale = ops.mid(ops.fro_norm(lhs))
     return [Condition("vec(U(t+1)-U(t)) = -eta P vec(U-Y) + alpha vec(E X)",
-                      ops.scalar(err), "<=", ops.scalar(0.0), float_tol=1e-9 * (1 + scale))]
+                      err, "<=", ops.scalar(0), float_tol=1e-9 * (1 + scale))]
 
 
 register(Result(
     id="hxp20.eq6", title="Output dynamics",
+    certifiable=True,  # issue 13: conditions in ops, identity decided exactly
     source=Source(PAPER, "§4.1", "eq. (6)"),
     statement=r"\operatorname{vec}(U(t+1)-U(t))=-\eta P(t)\operatorname{vec}(U(t)-Y)"
               r"+\alpha\operatorname{vec}(E(t)X)",
