@@ -614,6 +614,8 @@ class QExactBackend:
             tr = sum((S[i, i] for i in range(n)), fmpq(0))
             return QSurd.rat(min(tr, fmpq(0))), QSurd.rat(max(tr, fmpq(0)))
         lmin, lmax = self._eig_ball(S)
+        if rank < n and singular_symmetric_is_psd(S):  # issue 13 (hxp20.eq7): exact 0
+            return QSurd.rat(0), lmax
         return lmin, lmax
 
     def _cached(self, kind: str, a: Any, fn: Any) -> tuple[Any, Any]:
@@ -826,3 +828,30 @@ def _arb_pick(a: arb, b: arb, pick: Any) -> arb:
 
 
 register_backend("fmpq", QExactBackend)
+
+def singular_symmetric_is_psd(S: fmpq_mat) -> bool:
+    """Exact PSD test of a symmetric rational ``S``: with ``J`` the pivot columns of its RREF
+    (a basis of the column space), the principal block ``S_JJ`` is nonsingular and ``S =
+    S_{:,J} S_JJ^{-1} S_{J,:}``, so ``S`` is PSD iff ``S_JJ`` is positive definite, decided by
+    exact Gaussian elimination (every pivot > 0). A singular PSD ``S`` has ``lambda_min = 0``
+    exactly."""
+    R, rank = S.rref()
+    n = S.nrows()
+    J: list[int] = []
+    row = 0
+    for c in range(S.ncols()):
+        if row < rank and R[row, c] != 0:
+            J.append(c)
+            row += 1
+    A = [[S[i, j] for j in J] for i in J]
+    r = len(J)
+    for k in range(r):
+        piv = A[k][k]
+        if piv <= 0:
+            return False
+        for i in range(k + 1, r):
+            f = A[i][k] / piv
+            for j in range(k, r):
+                A[i][j] -= f * A[k][j]
+    return r == rank and n >= r
+

@@ -6,6 +6,7 @@ Hu, Xiao & Pennington, ICLR 2020. Catalog: ``shared/catalog/hxp20.md`` §1 and �
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from fractions import Fraction
 from typing import Any
@@ -347,6 +348,9 @@ register(Result(
 
 
 def _eq7_sample(rng: np.random.Generator, p: Params) -> Instance:
+    """Sizes, data, a Haar init ``V0`` (float64's check) and a perturbed ``Vt``; then, drawn
+    last so the float64 instance is unchanged, an exactly isometric dyadic init ``V0_exact``
+    of the same sizes, which certified backends check for the closed form of P(0)."""
     L = int(rng.integers(2, 6))
     d_y = int(rng.integers(2, 4))
     d_x = int(rng.integers(1, 4))
@@ -357,30 +361,48 @@ def _eq7_sample(rng: np.random.Generator, p: Params) -> Instance:
                    dims=dims, alpha=float(np.sqrt(m / d_y)))
     V0 = initialize("orthogonal", rng, dims, normalized=True)
     Vt = [V + 0.3 * rng.standard_normal(V.shape) / np.sqrt(m) for V in V0]
-    return {"problem": prob, "V0": V0, "Vt": Vt}
+    V0e = initialize("orthogonal", rng, dims, normalized=True, exact=True)
+    return {"problem": prob, "V0": V0, "Vt": Vt, "V0_exact": V0e}
+
+
+def _P_W_units(ops: Any, prob: Problem, Vs: list[Any]) -> Any:
+    """``P`` in W units, ``alpha^2/m * sum_i (...)``, with ``alpha^2 = m/d_y`` entering as the
+    exact rational (the stored ``alpha = sqrt(m/d_y)`` is a rounded double; ``P`` is linear
+    in ``alpha^2``, so the engine's ``P_matrix`` runs at ``alpha = 1``)."""
+    m = prob.dims[1]
+    P1 = network.P_matrix(ops, dataclasses.replace(prob, alpha=1.0), Vs)
+    return ops.scale(ops.scalar(Fraction(m, prob.d_y)) / ops.scalar(m), P1)
 
 
 def _eq7_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     """P(t) is PSD at arbitrary weights; P(0) = (L/d_y) X^T X kron I at orthogonal init.
 
     In V units ``alpha = sqrt(m/d_y)`` so that ``alpha V_{L:1} = W_{L:1}/sqrt(m^{L-1} d_y)``.
+    All in ``ops``; certified backends check the closed form at the exact dyadic isometric
+    init ``V0_exact`` (a Haar init is not exactly orthogonal in float64), float64 at Haar.
     """
     prob: Problem = inst["problem"]
-    m = prob.dims[1]  # P in W units = P in V units / m (GD step eta on W = eta/m on V)
-    Pt = network.P_matrix(ops, prob, inst["Vt"]) / m
-    P0 = network.P_matrix(ops, prob, inst["V0"]) / m
-    closed = p["p0_factor"] * prob.L / prob.d_y * np.kron(prob.X.T @ prob.X, np.eye(prob.d_y))
-    scale = float(np.linalg.norm(closed))
+    exact = getattr(ops, "certified", False) and "V0_exact" in inst
+    V0 = [ops.asarray(v) for v in inst["V0_exact" if exact else "V0"]]
+    Pt = _P_W_units(ops, prob, [ops.asarray(v) for v in inst["Vt"]])
+    P0 = _P_W_units(ops, prob, V0)
+    X = ops.asarray(prob.X)
+    closed = ops.scale(ops.scalar(exact_const(p["p0_factor"])) * ops.scalar(Fraction(prob.L,
+                                                                                   prob.d_y)),
+                       ops.kron(ops.matmul(ops.transpose(X), X), ops.eye(prob.d_y)))
+    scale = ops.mid(ops.fro_norm(closed))
     return [
-        Condition("lambda_min(P(t)) >= 0", ops.scalar(float(np.linalg.eigvalsh(Pt)[0])), ">=",
-                  ops.scalar(0.0), float_tol=1e-12 * (1 + float(np.linalg.norm(Pt)))),
-        Condition("P(0) = (L/d_y) X^T X kron I", ops.scalar(float(np.linalg.norm(P0 - closed))),
-                  "<=", ops.scalar(0.0), float_tol=1e-12 * prob.L * (1 + scale)),
+        Condition("lambda_min(P(t)) >= 0", ops.eigvalsh_min(Pt), ">=", ops.scalar(0),
+                  float_tol=1e-12 * (1 + ops.mid(ops.fro_norm(Pt)))),
+        Condition("P(0) = (L/d_y) X^T X kron I", ops.fro_norm(ops.sub(P0, closed)),
+                  "<=", ops.scalar(0), float_tol=1e-12 * prob.L * (1 + scale),
+                  context="exact dyadic init" if exact else "Haar init"),
     ]
 
 
 register(Result(
     id="hxp20.eq7", title="The PSD matrix P(t); closed form at orthogonal init",
+    certifiable=True,  # issue 13: in ops; closed form at an exact dyadic init
     source=Source(PAPER, "§4.1", "eq. (7)"),
     statement=r"P=\alpha^2\sum_i[(W_{i-1:1}X)^\top(W_{i-1:1}X)]\otimes[W_{L:i+1}W_{L:i+1}^\top]"
               r"\succeq0,\quad P(0)=\tfrac L{d_y}X^\top X\otimes I_{d_y}",
@@ -389,7 +411,10 @@ register(Result(
     params={"p0_factor": 1.0},
     broken={"p0_factor": 1.0 / 2.0},
     instances=12,
-    notes="The closed form of P(0) is derived in the catalog (sym5) from eq. (8), not printed.",
+    notes="The closed form of P(0) is derived in the catalog (sym5) from eq. (8), not printed. "
+          "float64 checks it at a Haar init (to roundoff); certified backends (--backend ball) "
+          "at an exactly isometric dyadic init of the same sizes (drawn last; X, Vt and the "
+          "sizes are the float64 ones), with alpha^2 = m/d_y as the exact rational.",
 ))
 
 
