@@ -19,7 +19,7 @@ from boundcheck.check.verdict import Verdict
 CERTIFIED_ARITHMETIC = ("rump-float64", "arb-", "exact-fmpq")
 
 #: newly certifiable hxp20 results and the number of quick instances run under ball here
-CONVERTED = {"hxp20.eq6": 4, "hxp20.eq_expand": 4, "hxp20.eq7": 6}
+CONVERTED = {"hxp20.eq6": 4, "hxp20.eq_expand": 4, "hxp20.eq7": 6, "hxp20.fn3": 6}
 
 
 def _certified_only(arith: dict) -> bool:
@@ -83,3 +83,18 @@ def test_fmpq_eigvalsh_min_of_singular_psd_is_exact_zero() -> None:
     D = np.diag([1.0, -1.0])
     T = ops.asarray(B @ D @ B.T)
     assert ops.compare(ops.eigvalsh_min(T), "<", ops.scalar(0)) is True
+
+
+@pytest.mark.parametrize("name", ["float64", "rump", "arb", "fmpq"])
+def test_trace_every_backend(name: str) -> None:
+    """``trace`` (added to float64 for hxp20.fn3) agrees with the exact rational trace."""
+    from fractions import Fraction
+
+    ops = get_backend(name)
+    M = np.array([[0.1, 2.0, 3.0], [4.0, -1e-3, 6.0], [7.0, 8.0, 2.5e10]])
+    exact = sum(Fraction(float(M[i, i])) for i in range(3))
+    t = ops.trace(ops.asarray(M))
+    if ops.certified:
+        assert ops.compare(t, "==", ops.scalar(exact), atol=0.0) is not False
+        assert ops.radius(t) <= 1e-6
+    assert abs(ops.mid(t) - float(exact)) <= 1e-6

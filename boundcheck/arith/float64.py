@@ -106,3 +106,8 @@ class Float64Backend:
 
     def to_numpy(self, a: Any) -> np.ndarray:
         return np.asarray(a, dtype=np.float64)
+
+    # ------------------------------------------------------------------ extras (issue 13)
+    def trace(self, a: np.ndarray) -> float:
+        """Sum of the diagonal (the certified backends have ``trace`` as well)."""
+        return float(np.trace(np.asarray(a, dtype=np.float64)))

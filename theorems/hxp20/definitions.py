@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 from fractions import Fraction
 from typing import Any
 
@@ -426,20 +427,45 @@ def _fn3_sample(rng: np.random.Generator, p: Params) -> Instance:
     return {"A": A + A.T, "B": B + B.T}
 
 
+def _matrix_powers(ops: Any, M: Any, k: int) -> list[Any]:
+    """``[M^0, M^1, ..., M^k]`` in the vocabulary."""
+    out = [ops.eye(ops.shape(M)[0])]
+    for _ in range(k):
+        out.append(ops.matmul(M, out[-1]))
+    return out
+
+
 def _fn3_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    A, B = inst["A"], inst["B"]
-    ea, eb = np.linalg.eigvalsh(A), np.linalg.eigvalsh(B)
-    combos = np.add.outer(ea, eb) if p["combine"] == "sum" else np.multiply.outer(ea, eb)
-    predicted = np.sort(combos.ravel())
-    actual = np.linalg.eigvalsh(np.kron(A, B))
-    scale = 1 + float(np.max(np.abs(actual)))
-    return [Condition("spec(A kron B) = {lambda_i(A) lambda_j(B)}",
-                      ops.scalar(float(np.max(np.abs(actual - predicted)))), "<=",
-                      ops.scalar(0.0), float_tol=1e-12 * scale)]
+    """The multiset equality through power sums, all in ``ops``: two multisets of N reals are
+    equal iff their power sums ``p_k``, k = 1..N, agree (Newton's identities), and
+    ``p_k({lambda_i mu_j}) = tr(A^k) tr(B^k)`` (``{lambda_i + mu_j}``, the broken variant:
+    ``sum_l C(k,l) tr(A^l) tr(B^{k-l})``). Exact identities on the stored doubles, decided
+    exactly by the fmpq step; float64 with a rounding allowance."""
+    A, B = ops.asarray(inst["A"]), ops.asarray(inst["B"])
+    N = ops.shape(A)[0] * ops.shape(B)[0]
+    K = ops.kron(A, B)
+    pa, pb, pk = (_matrix_powers(ops, M, N) for M in (A, B, K))
+    ta, tb = [ops.trace(M) for M in pa], [ops.trace(M) for M in pb]
+    fa, fb = ops.mid(ops.fro_norm(A)), ops.mid(ops.fro_norm(B))
+    conds = []
+    for k in range(1, N + 1):
+        if p["combine"] == "sum":
+            pred = ops.scalar(0)
+            for j in range(k + 1):
+                pred = pred + ops.scalar(math.comb(k, j)) * ta[j] * tb[k - j]
+            size = (N + fa + fb) ** k
+        else:
+            pred = ta[k] * tb[k]
+            size = (fa * fb) ** k
+        conds.append(Condition("p_k(spec(A kron B)) = p_k({lambda_i(A) lambda_j(B)})",
+                               ops.trace(pk[k]), "==", pred, rtol=0.0, context=f"k={k}",
+                               float_tol=1e-11 * N * k * (1 + size)))
+    return conds
 
 
 register(Result(
     id="hxp20.fn3", title="Eigenvalues of Kronecker products",
+    certifiable=True,  # issue 13: power sums (traces) in ops, decided exactly
     source=Source(PAPER, "§4.1, footnote 3", ""),
     statement=r"\operatorname{spec}(A\otimes B)=\{\lambda_i(A)\lambda_j(B)\}\ "
               r"\text{for symmetric }A,B",
