@@ -21,6 +21,7 @@ import numpy as np
 import sympy as sp
 from scipy import stats as st
 
+from boundcheck.arith.constants import exact_const
 from boundcheck.check.registry import register
 from boundcheck.check.result import (
     Deterministic,
@@ -261,50 +262,82 @@ def _def51_sample(rng: np.random.Generator, p: Params) -> Instance:
     return {"W0": Ws, "sigmas": sig, "alpha": alpha, "dims": dims}
 
 
+def scaled_product_ops(ops: Any, Ms: list[Any]) -> tuple[Any, Any]:
+    """:func:`scaled_product` in the vocabulary: ``M_L ... M_1 = exp(log_scale) P`` with
+    ``||P||_F = 1``, renormalised every layer (no overflow in float64; balls in ``ops``)."""
+    P = Ms[0]
+    log_scale = ops.scalar(0)
+    for k in range(len(Ms)):
+        if k:
+            P = ops.matmul(Ms[k], P)
+        nrm = ops.fro_norm(P)
+        P = ops.scale(ops.scalar(1) / nrm, P)
+        log_scale = log_scale + ops.log(nrm)
+    return P, log_scale
+
+
 def _def51_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
+    """Everything in ``ops``: ``A_i = W_i / (sqrt(d_i) sigma_i)`` with the square roots as
+    enclosures, the renormalised products of the W's and the A's, ``log beta = log alpha +
+    sum log(sqrt(d_i) sigma_i^power)``. The identity is exact, the comparisons are against
+    ``tol`` (relative to the unit-norm direction / absolute in log-scale), so certified
+    backends decide them; float64 adds its rounding allowance (``float_tol``) as before."""
     dims, sig, alpha = inst["dims"], inst["sigmas"], inst["alpha"]
-    d = np.asarray(dims[1:], dtype=float)
-    log_beta = math.log(alpha) + float(np.sum(np.log(np.sqrt(d) * sig ** p["sigma_power"])))
-    As = [W / (math.sqrt(di) * s) for W, di, s in zip(inst["W0"], d, sig, strict=True)]
-    PW, lW = scaled_product(inst["W0"])
-    PA, lA = scaled_product(As)
+    d = [int(x) for x in dims[1:]]
+    Ws = [ops.asarray(W) for W in inst["W0"]]
+    sc = [ops.sqrt(ops.scalar(di)) * ops.scalar(float(s)) for di, s in zip(d, sig, strict=True)]
+    pw = exact_const(p["sigma_power"])
+    log_beta = ops.log(ops.scalar(alpha))
+    for di, s in zip(d, sig, strict=True):
+        log_beta = log_beta + ops.log(ops.sqrt(ops.scalar(di)) * ops.power(ops.scalar(float(s)),
+                                                                             pw))
+    As = [ops.scale(ops.scalar(1) / c, W) for W, c in zip(Ws, sc, strict=True)]
+    PW, lW = scaled_product_ops(ops, Ws)
+    PA, lA = scaled_product_ops(ops, As)
     L = len(As)
-    # alpha W_{L:1} = beta A_{L:1}: same direction and the same log-scale. Rounding (Higham,
-    # Thm 3.5 for products): |fl(W_L..W_1) - W_L..W_1| <= gamma |W_L|..|W_1| entrywise with
-    # gamma ~ L max(dims) eps (+ L eps for the renormalisations), so the relative error of
-    # the product is <= gamma * kappa, kappa = || |W_L|..|W_1| ||_F / ||W_L..W_1||_F. The
-    # log-scales are sums of ~3L logarithms: naive summation error <= (3L) eps sum |terms|.
+    # float64 allowance (ignored by certified backends): rounding of the products (Higham,
+    # Thm 3.5) times kappa = || |W_L|..|W_1| ||_F / ||W_L..W_1||_F, and of ~3L logarithms.
     _, l_abs = scaled_product([np.abs(W) for W in inst["W0"]])
-    kappa = math.exp(min(l_abs - lW, 700.0))
+    lW_f, lA_f = ops.mid(lW), ops.mid(lA)
+    kappa = math.exp(min(l_abs - lW_f, 700.0))
     rel = 1.01 * (L * max(dims) + L + 2) * EPS * kappa
-    tol = 4 * rel + 8 * EPS
     log_terms = (abs(math.log(alpha)) + float(np.sum(np.abs(np.log(np.sqrt(d) * sig))))
-                 + float(np.sum(np.abs(np.log(sig)))) + abs(lW) + abs(lA))
-    tol_log = 2 * rel + 3 * (L + 2) * EPS * log_terms
+                 + float(np.sum(np.abs(np.log(sig)))) + abs(lW_f) + abs(lA_f))
+    tol = ops.scalar(exact_const(p["tol"]))
     return [
         Condition("direction of alpha W_{L:1} = direction of beta A_{L:1}",
-                  ops.scalar(np.linalg.norm(PW - PA)), "<=", ops.scalar(tol),
-                  context=f"L={L}"),
+                  ops.fro_norm(ops.sub(PW, PA)), "<=", tol, context=f"L={L}",
+                  float_tol=4 * rel + 8 * EPS),
         Condition("log ||alpha W_{L:1}||_F = log ||beta A_{L:1}||_F",
-                  ops.scalar(abs((math.log(alpha) + lW) - (log_beta + lA))), "<=",
-                  ops.scalar(tol_log), context=f"L={L}, log-scale {lW:.1f}"),
+                  abs_ops(ops, (ops.log(ops.scalar(alpha)) + lW) - (log_beta + lA)), "<=", tol,
+                  context=f"L={L}, log-scale {lW_f:.1f}",
+                  float_tol=2 * rel + 3 * (L + 2) * EPS * log_terms),
     ]
+
+
+def abs_ops(ops: Any, x: Any) -> Any:
+    """``|x|`` in the vocabulary: the Frobenius norm of the 1x1 matrix ``x I_1``."""
+    return ops.fro_norm(ops.scale(x, ops.eye(1)))
 
 
 register(Result(
     id="hxp20.def5_1", title="Rescaled weights A_i = W_i/(sqrt(d_i) sigma_i), beta",
+    certifiable=True,  # issue 13: renormalised products and logs in ops
     source=Source(PAPER, "§5.1"),
     statement=r"A_i=\frac{W_i}{\sqrt{d_i}\sigma_i},\ \beta=\alpha\prod_i\sqrt{d_i}\sigma_i,\ "
               r"\alpha W_{L:1}=\beta A_{L:1}",
     kind="definition",
     check=Deterministic(_def51_sample, lambda i, o, p: [], _def51_conclusions),
-    params={"L_choices": [2, 5, 20, 300], "max_width": 4, "sigma_power": 1.0},
+    params={"L_choices": [2, 5, 20, 300], "max_width": 4, "sigma_power": 1.0, "tol": 1e-12},
     profiles={"full": {"instances": 200, "L_choices": [2, 5, 20, 300, 1000]}},
     broken={"sigma_power": 2.0},
     instances=16,
     notes="Compared in log-scale with per-layer renormalisation (scaled_product): at L=300 "
           "with sigma in [e^-2.5, e^2.5] the products lie far outside float64's range. "
-          "Broken: beta with sigma_i^2 in place of sigma_i.",
+          "Broken: beta with sigma_i^2 in place of sigma_i. Certified backends compare "
+          "against tol = 1e-12 (the identity is exact; sqrt(d_i) and the logarithms are "
+          "enclosures, so an exact 0 cannot be decided), float64 against tol + its rounding "
+          "allowance.",
 ))
 
 
