@@ -36,7 +36,7 @@ from boundcheck.check.result import (
 )
 from boundcheck.check.stats import clopper_pearson, exponential_fit, power_law_fit
 from boundcheck.check.verdict import Condition
-from boundcheck.model import kernels
+from boundcheck.model import kernels, network
 from boundcheck.model.init import initialize
 from boundcheck.model.problem import Problem
 from theorems.hxp20._gauss_common import (
@@ -198,42 +198,79 @@ def _eq11_sample(rng: np.random.Generator, p: Params) -> Instance:
 
 
 def _eq11_hypotheses(inst: Instance, ops: Any, p: Params) -> list[Condition]:
+    """(10), (11) in ``ops``: ``d_i sigma_i^2`` and ``beta^2 = alpha^2 prod d_i sigma_i^2``
+    from the stored sigmas, exact rational exponents."""
     dims, sig, L = inst["dims"], inst["sigmas"], len(inst["W0"])
-    ds2 = np.asarray(dims[1:]) * sig**2
-    beta2 = inst["alpha"] ** 2 * float(np.prod(ds2))
-    return [Condition("(11): min_i d_i sigma_i^2 >= L^{-p11}", ops.scalar(ds2.min()), ">=",
-                      ops.scalar(L ** (-p["p11"]))),
-            Condition("(10): beta^2 <= L^{p10}", ops.scalar(beta2), "<=",
-                      ops.scalar(L ** p["p10"]))]
+    ds2 = [ops.scalar(int(di)) * ops.scalar(float(s)) * ops.scalar(float(s))
+           for di, s in zip(dims[1:], sig, strict=True)]
+    beta2 = ops.scalar(inst["alpha"]) * ops.scalar(inst["alpha"])
+    for v in ds2:
+        beta2 = beta2 * v
+    conds = [Condition("(11): d_i sigma_i^2 >= L^{-p11}", v, ">=",
+                       ops.power(ops.scalar(L), -exact_const(p["p11"])), context=f"i={i}")
+             for i, v in enumerate(ds2, start=1)]
+    conds.append(Condition("(10): beta^2 <= L^{p10}", beta2, "<=",
+                           ops.power(ops.scalar(L), exact_const(p["p10"]))))
+    return conds
+
+
+def _gd_step_scalar_left(ops: Any, X: Any, Y: Any, Ms: list[Any], left: Any,
+                         steps: list[Any]) -> list[Any]:
+    """One GD step on ``1/2 ||left * M_L ... M_1 X - Y||_F^2`` with a per-layer step, in
+    ``ops`` (``left`` a backend scalar, e.g. an enclosure of beta)."""
+    L = len(Ms)
+    pre = [X]
+    for M in Ms:
+        pre.append(ops.matmul(M, pre[-1]))
+    R = ops.sub(ops.scale(left, pre[-1]), Y)
+    out = []
+    for i in range(L):  # grad_i = left * (M_L..M_{i+2})^T R (M_i..M_1 X)^T (0-indexed)
+        G = ops.scale(left, R)
+        for k in range(L - 1, i, -1):
+            G = ops.matmul(ops.transpose(Ms[k]), G)
+        G = ops.matmul(G, ops.transpose(pre[i]))
+        out.append(ops.sub(Ms[i], ops.scale(steps[i], G)))
+    return out
 
 
 def _eq11_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     """GD on W with step eta = GD on A_i = W_i/(sqrt(d_i) sigma_i) with per-layer step
-    eta / (d_i sigma_i^2): the factor through which (11) enters the escape time."""
+    eta / (d_i sigma_i^2): the factor through which (11) enters the escape time.
+
+    All in ``ops``: ``sqrt(d_i)`` and beta as enclosures, the W run by ``network.gd_step``,
+    the A run with the scalar left factor beta; the identity is exact, compared at relative
+    ``rtol`` (certified backends decide it; float64 to roundoff)."""
     dims, sig = inst["dims"], inst["sigmas"]
-    sc = np.sqrt(np.asarray(dims[1:])) * sig
-    beta = inst["alpha"] * float(np.prod(sc))
+    sc = [ops.sqrt(ops.scalar(int(di))) * ops.scalar(float(s))
+          for di, s in zip(dims[1:], sig, strict=True)]
+    beta = ops.scalar(inst["alpha"])
+    for c in sc:
+        beta = beta * c
     probW = Problem(X=inst["X"], Y=inst["Y"], dims=dims, alpha=inst["alpha"])
-    probA = Problem(X=inst["X"], Y=inst["Y"], dims=dims, alpha=beta)
-    W = [w.copy() for w in inst["W0"]]
-    A = [w / s for w, s in zip(W, sc, strict=True)]
-    eta = inst["eta"]
+    X, Y = ops.asarray(inst["X"]), ops.asarray(inst["Y"])
+    W = [ops.asarray(w) for w in inst["W0"]]
+    A = [ops.scale(ops.scalar(1) / c, w) for w, c in zip(W, sc, strict=True)]
+    eta = ops.scalar(inst["eta"])
+    # printed: per-layer step eta / (d_i sigma_i^2); broken: eta * d_i sigma_i^2
+    if p["layer_step"] == "divide":
+        steps = [eta / (c * c) for c in sc]
+    else:
+        steps = [eta * (c * c) for c in sc]
     for _ in range(p["steps"]):
-        W = kernels.gd_step(probW, W, eta)
-        _, G = kernels.loss_and_gradients(probA, A)
-        # printed: per-layer step eta / (d_i sigma_i^2); broken: eta * d_i sigma_i^2
-        power = -1.0 if p["layer_step"] == "divide" else 1.0
-        A = [a - eta * (s**2) ** power * g for a, g, s in zip(A, G, sc, strict=True)]
+        W = network.gd_step(ops, probW, W, inst["eta"])
+        A = _gd_step_scalar_left(ops, X, Y, A, beta, steps)
     conds = []
-    for i, (w, a, s) in enumerate(zip(W, A, sc, strict=True), start=1):
-        err = np.linalg.norm(w / s - a) / max(np.linalg.norm(a), 1e-300)
-        conds.append(Condition("A_i(t) = W_i(t)/(sqrt(d_i) sigma_i)", ops.scalar(err), "<=",
-                               ops.scalar(p["rtol"]), context=f"layer {i}, t={p['steps']}"))
+    for i, (w, a, c) in enumerate(zip(W, A, sc, strict=True), start=1):
+        err = ops.fro_norm(ops.sub(ops.scale(ops.scalar(1) / c, w), a)) / ops.fro_norm(a)
+        conds.append(Condition("A_i(t) = W_i(t)/(sqrt(d_i) sigma_i)", err, "<=",
+                               ops.scalar(exact_const(p["rtol"])),
+                               context=f"layer {i}, t={p['steps']}"))
     return conds
 
 
 register(Result(
     id="hxp20.eq11", title="Non-vanishing layer scale d_i sigma_i^2 >= L^{-O(1)} (Eq. (11))",
+    certifiable=True,  # issue 13: both GD runs, sqrt(d_i), beta in ops
     source=Source(PAPER, "§5 and proof of Thm 5.1", "eq. (11)"),
     statement=r"d_i\sigma_i^2\ge L^{-O(1)};\ \text{GD on }W\text{ with step }\eta\ "
               r"\equiv\ \text{GD on }A_i\text{ with step }\eta/(d_i\sigma_i^2)",
