@@ -107,6 +107,11 @@ class TaintBackend:
         self._scan("scalar", x)
         return self._inner.exp(x)
 
+    def gamma_ratio(self, x: Any, h: Any) -> Any:
+        self._scan("scalar", x)
+        self._scan("scalar", h)
+        return self._inner.gamma_ratio(x, h)
+
 
 def audit_result(result: Any, instances: int = 3, seed: int = 0, backend: str = "rump",
                  profile: str = "quick") -> list[tuple[str, float, str]]:
