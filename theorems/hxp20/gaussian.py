@@ -739,21 +739,45 @@ def _net_hypotheses(inst: Instance, ops: Any, p: Params) -> list[Condition]:
                       ops.scalar(max(inst["sizes"])), "<=", ops.scalar(p["max_block"]))]
 
 
+def half_net_integer(s: int) -> np.ndarray:
+    """The directions of :func:`half_net` as primitive integer vectors ``k`` (``g = h k``;
+    the net point is ``k / ||k||``, so ``||A u|| = ||A k|| / ||k||`` is exact rational data
+    up to one square root: no rounded unit vector enters the certified arithmetic)."""
+    h = 1.0 / (2.0 * math.sqrt(s))
+    kmax = math.ceil(1.0 / h + 0.5)
+    axis = np.arange(-kmax, kmax + 1)
+    K = np.stack(np.meshgrid(*([axis] * s), indexing="ij"), axis=-1).reshape(-1, s)
+    K = K[np.any(K != 0, axis=1)]
+    g = np.gcd.reduce(np.abs(K), axis=1)
+    return np.unique(K[g == 1], axis=0).astype(float)
+
+
 def _net_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
+    """In ``ops``: ``tau = max_k ||A k|| / ||k||`` over the integer directions of the block
+    nets (any net point's value is a lower bound on tau, so a mid-based argmax is sound),
+    the factor ``3 sqrt(q)`` exact."""
     A = ops.asarray(inst["A"])
-    q = len(inst["sizes"])
+    sizes = inst["sizes"]
+    d, q = sum(sizes), len(sizes)
     tau = None
-    for v in _net_points(inst["sizes"]):
-        val = ops.fro_norm(ops.matmul(A, ops.asarray(v)))  # ||v|| = 1 up to rounding
-        tau = val if tau is None else (val if ops.mid(val) > ops.mid(tau) else tau)
-    rhs = ops.scalar(p["factor"] * math.sqrt(q)) * tau
+    off = 0
+    for s in sizes:
+        for k in half_net_integer(s):
+            v = np.zeros((d, 1))
+            v[off:off + s, 0] = k
+            V = ops.asarray(v)
+            val = ops.fro_norm(ops.matmul(A, V)) / ops.fro_norm(V)
+            tau = val if tau is None else (val if ops.mid(val) > ops.mid(tau) else tau)
+        off += s
+    rhs = ops.scalar(exact_const(p["factor"])) * ops.sqrt(ops.scalar(q)) * tau
     return [Condition("||A|| <= 3 sqrt(q) max_{v in nets} ||A v||", ops.spec_norm(A), "<=", rhs,
-                      context=f"{inst['mode']}, blocks={inst['sizes']}",
+                      context=f"{inst['mode']}, blocks={sizes}",
                       float_tol=64 * EPS * float(np.linalg.norm(inst["A"])))]
 
 
 register(Result(
     id="hxp20.lem5_3_net", title="Partitioned 1/2-net argument (proof of Lemma 5.3)",
+    certifiable=True,  # issue 13: net directions as integer vectors, all in ops
     source=Source(PAPER, "§5.1, proof of Lemma 5.3"),
     statement=r"\|Av\|\le\tau\|v\|\ \forall v\in\textstyle\bigcup_l\mathcal N_l\ \Rightarrow\ "
               r"\|A\|\le3\sqrt q\,\tau",
