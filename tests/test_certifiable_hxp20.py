@@ -44,7 +44,8 @@ def test_holds_under_ball_with_certified_arithmetic(key: str) -> None:
 @pytest.mark.parametrize("key", sorted(CONVERTED))
 def test_broken_variant_refuted_under_ball(key: str, tmp_path) -> None:
     res = get(key)
-    rep = run_result(res, backend="ball", instances=2, overrides=dict(res.broken),
+    rep = run_result(res, backend="ball", instances=max(2, CONVERTED[key]),
+                     overrides=dict(res.broken),
                      counterexample_dir=tmp_path)
     assert rep.verdict is Verdict.REFUTED, rep.messages[:2]
     assert rep.certified
