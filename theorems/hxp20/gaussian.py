@@ -975,38 +975,83 @@ def _eq12_sample(rng: np.random.Generator, p: Params) -> Instance:
             "target": (int(i) + 1, int(j) + 1)}
 
 
+def pair_norms_ops(ops: Any, As: list[Any]) -> dict[tuple[int, int], Any]:
+    """``{(i, j): ||A_{j:i}||}`` (1-indexed, spectral) in the vocabulary."""
+    out: dict[tuple[int, int], Any] = {}
+    L = len(As)
+    for i in range(1, L + 1):
+        P = None
+        for j in range(i, L + 1):
+            P = As[j - 1] if P is None else ops.matmul(As[j - 1], P)
+            out[(i, j)] = ops.spec_norm(P)
+    return out
+
+
+def _argmax_mid(ops: Any, vals: list[Any]) -> Any:
+    """The value with the largest midpoint: a lower bound on the max of the exact values."""
+    best = vals[0]
+    for v in vals[1:]:
+        if ops.mid(v) > ops.mid(best):
+            best = v
+    return best
+
+
+def _eq12_KT(ops: Any, inst: Instance) -> tuple[dict, Any, Any]:
+    """Init pair norms, and enclosures of K = max(1, max ||A_{j:i}(0)||) and tau = max_{j-i >=
+    L/10} ||A_{j:i}(0)|| picked by midpoint (lower bounds on the exact maxima: used only
+    where a smaller value makes the condition stricter)."""
+    L = inst["L"]
+    N0 = pair_norms_ops(ops, [ops.asarray(a) for a in inst["A0"]])
+    K = _argmax_mid(ops, [ops.scalar(1)] + list(N0.values()))
+    g10 = math.ceil(L / 10)
+    tau = _argmax_mid(ops, [v for (i, j), v in N0.items() if j - i >= g10])
+    return N0, K, tau
+
+
 def _eq12_hypotheses(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    L, K, tau, rho = inst["L"], inst["K"], inst["tau"], inst["rho"]
-    worst = max(float(np.linalg.norm(a - a0, 2)) for a, a0 in zip(inst["A"], inst["A0"],
-                                                                  strict=True))
-    # every constant and product enters the arithmetic exactly (no float64 pre-rounding)
-    LKr = ops.scalar(L) * ops.scalar(K) * ops.scalar(rho)
-    return [Condition("L >= 40", ops.scalar(L), ">=", ops.scalar(40)),
-            Condition("||A_k - A_k(0)|| <= rho", ops.scalar(worst), "<=", ops.scalar(rho)),
-            Condition("EC of 'O(L^4) e^{-0.6c1L} <= 1/2': L K rho <= 1/2",
-                      LKr, "<=", ops.scalar(Fraction(1, 2))),
-            Condition("EC of 'e^{-0.6 c1 L s}(..) <= e^{-0.5 c1 L s}': (L K rho)^2 <= 2.5 tau/K",
-                      ops.power(LKr, 2), "<=",
-                      ops.scalar(Fraction(5, 2)) * ops.scalar(tau) / ops.scalar(K))]
+    """In ``ops``, with K and tau recomputed from ``A(0)`` (the stored floats are not used):
+    'L K rho <= 1/2' as ``L rho max(1, N) <= 1/2`` for every init pair norm N (max <= c iff
+    each <= c), and '(L K rho)^2 <= 2.5 tau/K' as ``(L rho)^2 max(1, N)^3 <= 2.5 tau_pick``
+    for every N (tau_pick <= tau: stricter)."""
+    L, rho = inst["L"], ops.scalar(inst["rho"])
+    N0, _, tau = _eq12_KT(ops, inst)
+    Lr = ops.scalar(L) * rho
+    conds = [Condition("L >= 40", ops.scalar(L), ">=", ops.scalar(40))]
+    for k, (a, a0) in enumerate(zip(inst["A"], inst["A0"], strict=True), start=1):
+        conds.append(Condition("||A_k - A_k(0)|| <= rho",
+                               ops.spec_norm(ops.sub(ops.asarray(a), ops.asarray(a0))), "<=",
+                               rho, context=f"k={k}"))
+    for ij, n in [((0, 0), ops.scalar(1))] + list(N0.items()):
+        conds.append(Condition("EC of 'O(L^4) e^{-0.6c1L} <= 1/2': L K rho <= 1/2",
+                               Lr * n, "<=", ops.scalar(Fraction(1, 2)), context=f"N{ij}"))
+        conds.append(Condition(
+            "EC of 'e^{-0.6 c1 L s}(..) <= e^{-0.5 c1 L s}': (L K rho)^2 <= 2.5 tau/K",
+            Lr * Lr * n * n * n, "<=", ops.scalar(Fraction(5, 2)) * tau, context=f"N{ij}"))
+    return conds
 
 
 def _eq12_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    L, K, tau = inst["L"], inst["K"], inst["tau"]
-    N = pair_norms(inst["A"])
-    mask4 = np.triu(np.ones((L, L), dtype=bool), k=math.ceil(L / 4))
-    return [
-        Condition("(12a) max_{i<=j} ||A_{j:i}|| <= 2K   [O(L^3), K = max ||A_{j:i}(0)||]",
-                  ops.scalar(float(np.nanmax(N))), "<=", ops.scalar(p["const_all"] * K),
-                  context=f"L={L}, d={inst['d']}, aligned on {inst['target']}",
-                  float_tol=1e-12 * K),
-        Condition("(12b) max_{j-i>=L/4} ||A_{j:i}|| <= 3 tau   [O(e^{-c1 L}), tau = e^{-c1 L}]",
-                  ops.scalar(float(np.max(N[mask4]))), "<=", ops.scalar(p["const_long"] * tau),
-                  context=f"L={L}, d={inst['d']}", float_tol=1e-12 * tau),
-    ]
+    """(12a) ``||A_{j:i}|| <= 2K`` and (12b) ``||A_{j:i}|| <= 3 tau`` (j - i >= L/4) for every
+    pair, in ``ops``; K, tau picked by midpoint from the init (lower bounds: stricter)."""
+    L = inst["L"]
+    _, K, tau = _eq12_KT(ops, inst)
+    N = pair_norms_ops(ops, [ops.asarray(a) for a in inst["A"]])
+    g4 = math.ceil(L / 4)
+    ca, cl = ops.scalar(exact_const(p["const_all"])), ops.scalar(exact_const(p["const_long"]))
+    ctx = f"L={L}, d={inst['d']}, aligned on {inst['target']}"
+    conds = [Condition("(12a) max_{i<=j} ||A_{j:i}|| <= 2K   [O(L^3), K = max ||A_{j:i}(0)||]",
+                       v, "<=", ca * K, context=f"{ctx}, (i,j)={ij}",
+                       float_tol=1e-12 * ops.mid(K)) for ij, v in N.items()]
+    conds += [Condition("(12b) max_{j-i>=L/4} ||A_{j:i}|| <= 3 tau   [O(e^{-c1 L}), "
+                        "tau = e^{-c1 L}]", v, "<=", cl * tau, context=f"{ctx}, (i,j)={ij}",
+                        float_tol=1e-12 * ops.mid(tau))
+              for ij, v in N.items() if ij[1] - ij[0] >= g4]
+    return conds
 
 
 register(Result(
     id="hxp20.eq12", title="Product bounds (12) in the initial neighbourhood",
+    certifiable=True,  # issue 13: K, tau, all pair norms and the ECs in ops
     source=Source(PAPER, "§5.1, Lemma 5.4", "eq. (12)"),
     statement=r"\|A_i-A_i(0)\|\le\rho\ \forall i\Rightarrow\|A_{j:i}\|\le O(L^3)\ \forall i\le j,"
               r"\ \|A_{j:i}\|\le O(e^{-c_1L^\gamma})\ (j-i\ge L/4)",
