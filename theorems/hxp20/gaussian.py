@@ -846,55 +846,56 @@ def _lem54_sample(rng: np.random.Generator, p: Params) -> Instance:
 
 
 def _lem54_hypotheses(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    eps = inst["eps"]
-    worst = max(float(np.linalg.norm(a - a0, 2)) for a, a0 in zip(inst["A"], inst["A0"],
-                                                                  strict=True))
-    return [Condition("max_k ||A_k - A_k(0)|| <= eps", ops.scalar(worst), "<=", ops.scalar(eps),
-                      context=inst["mode"])]
+    """``||A_k - A_k(0)|| <= eps`` for every layer, in ``ops``."""
+    eps = ops.scalar(inst["eps"])
+    return [Condition("max_k ||A_k - A_k(0)|| <= eps",
+                      ops.spec_norm(ops.sub(ops.asarray(a), ops.asarray(a0))), "<=", eps,
+                      context=f"{inst['mode']}, k={k}")
+            for k, (a, a0) in enumerate(zip(inst["A"], inst["A0"], strict=True), start=1)]
 
 
 def _lem54_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    A0, A, L = inst["A0"], inst["A"], inst["L"]
-    eps = inst["eps"]
-    N0 = pair_norms(A0)
-    K = max(1.0, float(np.nanmax(N0)))
+    """(a) for every pair and (b) for every pair with ``j - i >= L/4`` (L >= 40), in ``ops``:
+    ``binom_tail`` as ``(1+x)^n - 1`` and ``(1+x)^n - 1 - n x`` (exact expansions), K and tau
+    picked by midpoint from the init pair norms (lower bounds of the maxima; both bounds
+    increase with K and tau, so this is stricter than the lemma)."""
+    A0 = [ops.asarray(a) for a in inst["A0"]]
+    A = [ops.asarray(a) for a in inst["A"]]
+    L = inst["L"]
+    eps = ops.scalar(inst["eps"])
+    N0 = pair_norms_ops(ops, A0)
+    K = _argmax_mid(ops, [ops.scalar(1)] + list(N0.values()))
+    g10 = math.ceil(L / 10)
+    long10 = [v for (i, j), v in N0.items() if j - i >= g10]
+    tau = _argmax_mid(ops, long10) if long10 else None
     x = K * eps
-    worst_a, where_a = -np.inf, ""
-    worst_b, where_b = -np.inf, ""
-    g10 = L / 10
-    mask10 = np.triu(np.ones((L, L), dtype=bool), k=math.ceil(g10))
-    tau = float(np.max(N0[mask10])) if mask10.any() else np.nan
+    one = ops.scalar(1)
+    conds = []
+    ctx = f"{inst['mode']}, L={L}, d={inst['d']}"
     for i in range(1, L + 1):
         P, P0 = None, None
         for j in range(i, L + 1):
-            P = A[j - 1] if P is None else A[j - 1] @ P
-            P0 = A0[j - 1] if P0 is None else A0[j - 1] @ P0
+            P = A[j - 1] if P is None else ops.matmul(A[j - 1], P)
+            P0 = A0[j - 1] if P0 is None else ops.matmul(A0[j - 1], P0)
             n = j - i + 1 + p["n_offset"]
-            bound_a = K * binom_tail(n, x, 1) if n > 0 else 0.0
-            dev = float(np.linalg.norm(P - P0, 2))
-            ra = dev / bound_a if bound_a > 0 else (math.inf if dev > 0 else 0.0)
-            if ra > worst_a:
-                worst_a, where_a = ra, f"(i,j)=({i},{j})"
-            if L >= 40 and j - i >= L / 4:
-                bound_b = tau + n * tau * K * eps + K * binom_tail(n, x, 2)
-                rb = float(np.linalg.norm(P, 2)) / bound_b
-                if rb > worst_b:
-                    worst_b, where_b = rb, f"(i,j)=({i},{j})"
-    tol = 1e-12
-    conds = [Condition("(a) max_{i<=j} ||A_{j:i} - A_{j:i}(0)|| / (K[(1+K eps)^n - 1]) <= 1",
-                       ops.scalar(worst_a), "<=", ops.scalar(1.0),
-                       context=f"{inst['mode']}, L={L}, d={inst['d']}, {where_a}",
-                       float_tol=tol)]
-    if L >= 40:
-        conds.append(Condition(
-            "(b) max_{j-i>=L/4} ||A_{j:i}|| / (tau + n tau K eps + K[(1+K eps)^n-1-nK eps]) <= 1",
-            ops.scalar(worst_b), "<=", ops.scalar(1.0),
-            context=f"{inst['mode']}, L={L}, d={inst['d']}, {where_b}", float_tol=tol))
+            grow = ops.power(one + x, n) if n > 0 else one
+            conds.append(Condition(
+                "(a) ||A_{j:i} - A_{j:i}(0)|| <= K[(1+K eps)^n - 1]",
+                ops.spec_norm(ops.sub(P, P0)), "<=", K * (grow - one),
+                context=f"{ctx}, (i,j)=({i},{j})", float_tol=1e-12 * ops.mid(K)))
+            if L >= 40 and j - i >= L / 4 and tau is not None:
+                nn = ops.scalar(max(n, 0))
+                rhs = tau + nn * tau * x + K * (grow - one - nn * x)
+                conds.append(Condition(
+                    "(b) ||A_{j:i}|| <= tau + n tau K eps + K[(1+K eps)^n-1-nK eps]",
+                    ops.spec_norm(P), "<=", rhs, context=f"{ctx}, (i,j)=({i},{j})",
+                    float_tol=1e-12 * ops.mid(rhs)))
     return conds
 
 
 register(Result(
     id="hxp20.lem5_4", title="Perturbation stability of the product bounds (Lemma 5.4)",
+    certifiable=True,  # issue 13: every pair, K, tau, (1+x)^n in ops
     source=Source(PAPER, "§5.1, Lemma 5.4; part (b) App. B.2", "eq. (12)"),
     statement=r"\|A_{j:i}-A_{j:i}(0)\|\le K[(1+K\varepsilon)^{n}-1];\ j-i\ge L/4,\ L\ge40:\ "
               r"\|A_{j:i}\|\le\tau+n\tau K\varepsilon+K[(1+K\varepsilon)^n-1-nK\varepsilon]",
