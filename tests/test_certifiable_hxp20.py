@@ -22,7 +22,8 @@ CERTIFIED_ARITHMETIC = ("rump-float64", "arb-", "exact-fmpq")
 CONVERTED = {"hxp20.eq6": 4, "hxp20.eq_expand": 4, "hxp20.eq7": 6, "hxp20.fn3": 6,
              "hxp20.def5_1": 4, "hxp20.eq11": 4,
              "hxp20.ineq_gamma": 1, "hxp20.lem5_3_net": 6,
-             "hxp20.eq12": 2, "hxp20.lem5_4": 3}
+             "hxp20.eq12": 2, "hxp20.lem5_4": 3,
+             "hxp20.lem5_5": 8}
 
 
 def _certified_only(arith: dict) -> bool:

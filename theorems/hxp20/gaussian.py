@@ -1093,46 +1093,53 @@ def _lem55_sample(rng: np.random.Generator, p: Params) -> Instance:
     return {"W": Ws, "X": X, "Y": Y, "alpha": alpha, "sigmas": sig, "dims": dims}
 
 
+def _u_threshold(ops: Any, p: Params) -> Any:
+    """The printed threshold ``sqrt(1.2) - 1`` as an enclosure (``U_THRESHOLD`` is its rounded
+    double); any other value (the broken variant) as the rational it stands for."""
+    if p["u_threshold"] == U_THRESHOLD:
+        return ops.sqrt(ops.scalar(Fraction(6, 5))) - ops.scalar(1)
+    return ops.scalar(exact_const(p["u_threshold"]))
+
+
 def _lem55_hypotheses(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     prob = Problem(X=inst["X"], Y=inst["Y"], dims=inst["dims"], alpha=inst["alpha"])
-    U = kernels.forward(prob, inst["W"])
-    return [Condition("||U||_F < (sqrt(1.2)-1) ||Y||_F", ops.scalar(np.linalg.norm(U)), "<",
-                      ops.scalar(p["u_threshold"] * np.linalg.norm(inst["Y"])))]
+    U = network.forward(ops, prob, [ops.asarray(w) for w in inst["W"]])
+    return [Condition("||U||_F < (sqrt(1.2)-1) ||Y||_F", ops.fro_norm(U), "<",
+                      _u_threshold(ops, p) * ops.fro_norm(ops.asarray(inst["Y"])))]
 
 
 def _lem55_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    dims, sig, alpha = inst["dims"], inst["sigmas"], inst["alpha"]
+    """All in ``ops``. The gradient bound ``beta/(sqrt(d_i) s_i) ||A_{L:i+1}|| ||U-Y||_F ||X||
+    ||A_{i-1:1}||`` is evaluated as ``alpha ||W_{L:i+1}|| ||U-Y||_F ||X|| ||W_{i-1:1}||``: the
+    factors ``sqrt(d_k) sigma_k`` cancel exactly (A_k = W_k / (sqrt(d_k) sigma_k), beta =
+    alpha prod_k sqrt(d_k) sigma_k, see hxp20.def5_1), so rank-one equality cases stay exact
+    rationals that the fmpq step decides instead of irrational ties."""
+    dims, alpha = inst["dims"], inst["alpha"]
     prob = Problem(X=inst["X"], Y=inst["Y"], dims=dims, alpha=alpha)
-    val, G = kernels.loss_and_gradients(prob, inst["W"])
-    y2 = float(np.sum(inst["Y"] ** 2))
-    sc = np.sqrt(np.asarray(dims[1:], dtype=float)) * sig
-    beta = alpha * float(np.prod(sc))
-    As = [W / s for W, s in zip(inst["W"], sc, strict=True)]
-    L = len(As)
-    R = kernels.forward(prob, inst["W"]) - inst["Y"]
-    xnorm = float(np.linalg.norm(inst["X"], 2))
-    conds = [Condition("loss > 0.4 ||Y||_F^2", ops.scalar(val), ">",
-                       ops.scalar(BAND_LO_Q) * ops.scalar(y2)),
-             Condition("loss < 0.6 ||Y||_F^2", ops.scalar(val), "<",
-                       ops.scalar(BAND_HI_Q) * ops.scalar(y2))]
+    Ws = [ops.asarray(w) for w in inst["W"]]
+    val = network.loss(ops, prob, Ws)
+    G = network.gradients(ops, prob, Ws)
+    ny = ops.fro_norm(ops.asarray(inst["Y"]))
+    y2 = ny * ny
+    L = len(Ws)
+    R = ops.sub(network.forward(ops, prob, Ws), ops.asarray(inst["Y"]))
+    rn = ops.fro_norm(R)
+    xnorm = ops.spec_norm(ops.asarray(inst["X"]))
+    conds = [Condition("loss > 0.4 ||Y||_F^2", val, ">", ops.scalar(BAND_LO_Q) * y2),
+             Condition("loss < 0.6 ||Y||_F^2", val, "<", ops.scalar(BAND_HI_Q) * y2)]
     for i in range(1, L + 1):
-        left = np.eye(dims[i])
-        for k in range(i + 1, L + 1):
-            left = As[k - 1] @ left
-        right = np.eye(dims[0])
-        for k in range(1, i):
-            right = As[k - 1] @ right
-        bound = beta / sc[i - 1] * np.linalg.norm(left, 2) * float(
-            np.linalg.norm(R)) * xnorm * np.linalg.norm(right, 2)
-        g = float(np.linalg.norm(G[i - 1]))
+        left = network.partial_product(ops, Ws, i + 1, L, dim_i=dims[i])
+        right = network.partial_product(ops, Ws, 1, i - 1, dim_i=dims[0])
+        bound = (ops.scalar(alpha) * ops.spec_norm(left) * rn * xnorm * ops.spec_norm(right))
         conds.append(Condition("||grad_i||_F <= beta/(sqrt(d_i)s_i)||A_{L:i+1}|| ||U-Y||_F "
-                               "||X|| ||A_{i-1:1}||", ops.scalar(g), "<=", ops.scalar(bound),
-                               context=f"layer {i}/{L}", float_tol=1e-12 * bound))
+                               "||X|| ||A_{i-1:1}||", ops.fro_norm(G[i - 1]), "<=", bound,
+                               context=f"layer {i}/{L}", float_tol=1e-12 * ops.mid(bound)))
     return conds
 
 
 register(Result(
     id="hxp20.lem5_5", title="Loss plateau and tiny gradients near init (Lemma 5.5)",
+    certifiable=True,  # issue 13: band and gradient bound in ops
     source=Source(PAPER, "§5.1, Lemma 5.5; proof App. B.3"),
     statement=r"(12)\Rightarrow0.4\|Y\|_F^2<\ell<0.6\|Y\|_F^2,\ \|\nabla_{W_i}\ell\|\le"
               r"(\sqrt{d_i}\sigma_i)^{-1}e^{-0.9c_1L^\gamma}",
