@@ -1235,51 +1235,94 @@ def _nbhd_sample(rng: np.random.Generator, p: Params) -> Instance:
     return {"A0": As0, "X": X, "Y": Y, "rho": rho, "eta": eta, "T": T, "L": L, "d": d}
 
 
+def max_ops(ops: Any, a: Any, b: Any) -> Any:
+    """``max(a, b) = (a + b + |a - b|) / 2`` in the vocabulary (an enclosure of the exact max)."""
+    return (a + b + abs_ops(ops, a - b)) / ops.scalar(2)
+
+
+def _nbhd_bounds_ops(ops: Any, inst: Instance) -> tuple[list[Any], Any]:
+    """:func:`_nbhd_bounds` in ``ops`` (unit layer scales, beta = 1): upper enclosures of the
+    per-layer gradient bounds g_i on N_rho and of the bound on ||U||_F, with K = max(1, max
+    ||A_{j:i}(0)||) as an enclosure of the exact maximum."""
+    A0 = [ops.asarray(a) for a in inst["A0"]]
+    L = len(A0)
+    N0 = pair_norms_ops(ops, A0)
+    K = ops.scalar(1)
+    for v in N0.values():
+        K = max_ops(ops, K, v)
+    rho = ops.scalar(inst["rho"])
+    one = ops.scalar(1)
+    X = ops.asarray(inst["X"])
+    xF, x2, yF = ops.fro_norm(X), ops.spec_norm(X), ops.fro_norm(ops.asarray(inst["Y"]))
+
+    def B(i: int, j: int) -> Any:  # bound on ||A_{j:i}|| over N_rho (1-indexed)
+        if j < i:
+            return one
+        return N0[(i, j)] + K * (ops.power(one + K * rho, j - i + 1) - one)
+
+    u_bound = B(1, L) * xF
+    g = [B(i + 1, L) * (yF + u_bound) * x2 * B(1, i - 1) for i in range(1, L + 1)]
+    return g, u_bound
+
+
 def _nbhd_hypotheses(inst: Instance, ops: Any, p: Params) -> list[Condition]:
+    """In ``ops``: the band bound ``||U||_F <= u_bound < (sqrt(1.2) - 1) ||Y||_F`` (||Y||_F = 1
+    by construction, measured) and ``T <= floor(rho / (eta g_i))`` as ``T eta g_i <= rho`` for
+    every layer (T is an integer)."""
     if inst.get("skip"):
         return [Condition("a radius rho with certified band exists", ops.scalar(0), ">",
                           ops.scalar(0), context=f"L={inst['L']}, d={inst['d']}")]
-    g, ub = _nbhd_bounds(pair_norms(inst["A0"]), inst["rho"], 1.0, float(np.linalg.norm(inst["X"])),
-                         float(np.linalg.norm(inst["X"], 2)), 1.0)
-    return [Condition("on N_rho: ||U||_F <= bound < 0.0954 ||Y||_F (band, lem5_5 EC i)",
-                      ops.scalar(ub), "<", ops.scalar(U_THRESHOLD)),
-            Condition("T <= min_i floor(rho sqrt(d_i) sigma_i / (eta g_i))",
-                      ops.scalar(inst["T"]), "<=",
-                      ops.scalar(math.floor(inst["rho"] / (inst["eta"] * g.max()))))]
+    g, ub = _nbhd_bounds_ops(ops, inst)
+    thr = ops.sqrt(ops.scalar(Fraction(6, 5))) - ops.scalar(1)
+    conds = [Condition("on N_rho: ||U||_F <= bound < 0.0954 ||Y||_F (band, lem5_5 EC i)",
+                       ub, "<", thr * ops.fro_norm(ops.asarray(inst["Y"])))]
+    T, eta, rho = ops.scalar(inst["T"]), ops.scalar(inst["eta"]), ops.scalar(inst["rho"])
+    conds += [Condition("T <= min_i floor(rho sqrt(d_i) sigma_i / (eta g_i))", T * eta * gi, "<=",
+                        rho, context=f"i={i}") for i, gi in enumerate(g, start=1)]
+    return conds
 
 
 def _nbhd_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
+    """GD in ``ops`` for T steps from the stored start (under certified backends the balls
+    contain the exact GD iterates); at every step the loss band and the drift of every
+    layer, stopping after the first step that is decided violated."""
     L, d = inst["L"], inst["d"]
     prob = Problem(X=inst["X"], Y=inst["Y"], dims=(d,) * (L + 1), alpha=1.0)
-    Ws = [a.copy() for a in inst["A0"]]
-    y2 = float(np.sum(inst["Y"] ** 2))
-    lo, hi, drift = np.inf, -np.inf, 0.0
-    A0s = np.stack(inst["A0"])
-    amax = float(np.max(np.abs(A0s))) * 1.01
+    A0 = [ops.asarray(a) for a in inst["A0"]]
+    Ws = list(A0)
+    ny = ops.fro_norm(ops.asarray(inst["Y"]))
+    y2 = ny * ny
+    lo_q, hi_q = ops.scalar(BAND_LO_Q) * y2, ops.scalar(BAND_HI_Q) * y2
+    rho = ops.scalar(inst["rho"])
     T = int(round(inst["T"] * p["time_factor"]))
-    for _t in range(T + 1):
-        val, G = kernels.loss_and_gradients(prob, Ws)
-        lo, hi = min(lo, val), max(hi, val)
-        drift = max(drift, float(np.max(np.linalg.norm(np.stack(Ws) - A0s, ord=2,
-                                                        axis=(1, 2)))))
-        if drift > inst["rho"] or not (BAND_LO * y2 < lo and hi < BAND_HI * y2):
-            break  # already violated: the remaining steps cannot repair it
-        Ws = [W - inst["eta"] * g for W, g in zip(Ws, G, strict=True)]
     ctx = f"L={L}, d={d}, T={T}, rho={inst['rho']:.3g}, eta={inst['eta']:.3g}"
-    return [Condition("min_{t<=T} loss > 0.4 ||Y||^2", ops.scalar(lo), ">",
-                      ops.scalar(BAND_LO_Q) * ops.scalar(y2), context=ctx),
-            Condition("max_{t<=T} loss < 0.6 ||Y||^2", ops.scalar(hi), "<",
-                      ops.scalar(BAND_HI_Q) * ops.scalar(y2), context=ctx),
-            # Rounding allowance: each float64 step W - eta g rounds every entry by
-            # <= eps |W|, so after T steps the computed drift may exceed the exact one by
-            # <= T d eps max|A| (spectral <= Frobenius <= d x max entry error).
-            Condition("max_{t<=T, i} ||A_i(t) - A_i(0)|| <= rho (stays in N_rho)",
-                      ops.scalar(drift), "<=", ops.scalar(inst["rho"]), context=ctx,
-                      float_tol=(T + 1) * d * EPS * 2 * amax)]
+    amax = float(np.max(np.abs(np.stack(inst["A0"])))) * 1.01
+    conds = []
+    for t in range(T + 1):
+        val = network.loss(ops, prob, Ws)
+        drift = None
+        for W, W0 in zip(Ws, A0, strict=True):
+            dv = ops.spec_norm(ops.sub(W, W0))
+            drift = dv if drift is None else max_ops(ops, drift, dv)
+        step = [Condition("min_{t<=T} loss > 0.4 ||Y||^2", val, ">", lo_q,
+                          context=f"{ctx}, t={t}"),
+                Condition("max_{t<=T} loss < 0.6 ||Y||^2", val, "<", hi_q,
+                          context=f"{ctx}, t={t}"),
+                # float64 allowance: each step W - eta g rounds every entry by <= eps |W|
+                Condition("max_{t<=T, i} ||A_i(t) - A_i(0)|| <= rho (stays in N_rho)",
+                          drift, "<=", rho, context=f"{ctx}, t={t}",
+                          float_tol=(t + 1) * d * EPS * 2 * amax)]
+        conds += step
+        if any(ops.compare(c.lhs, c.rel, c.rhs) is False for c in step):
+            break  # already violated: the remaining steps cannot repair it
+        if t < T:
+            Ws = network.gd_step(ops, prob, Ws, inst["eta"])
+    return conds
 
 
 register(Result(
     id="hxp20.def5_nbhd",
+    certifiable=True,  # issue 13: bounds, ECs and the GD run in ops (balls)
     title="Initial neighbourhood and the escape-time argument (Thm 5.1 proof)",
     source=Source(PAPER, "§5.1, proof of Theorem 5.1"),
     statement=r"\mathcal N_\rho=\{\|A_i-A_i(0)\|\le\rho\}:\ \ell\in(0.4,0.6)\|Y\|_F^2,\ "
