@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from scipy import stats as sst
 
+from boundcheck.arith.constants import exact_const
 from boundcheck.check.registry import register
 from boundcheck.check.result import (
     Deterministic,
@@ -244,23 +245,39 @@ def _defB_sample(rng: np.random.Generator, p: Params) -> Instance:
             "delta": float(rng.choice([0.5, 0.1, 0.01, 1e-4]))}
 
 
+K_PRINTED = 4 + 6 * math.log(2)
+
+
 def _defB_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    """B_EC has the printed O(.) form with the explicit constant 4 + 6 ln 2 = 8.159."""
-    X, Wstar, d_y, r, delta = inst["X"], inst["Wstar"], inst["d_y"], inst["r"], inst["delta"]
-    B_ec = ec_initial_loss_bound(X, Wstar @ X, d_y, r, delta)
-    wn = float(np.linalg.norm(Wstar, 2)) if Wstar.size else 0.0
-    shape = (1 + math.log(r / delta) / d_y + wn**2) * float(np.sum(X * X))
-    return [Condition("B_EC <= K (1 + log(r/delta)/d_y + ||W*||^2) ||X||_F^2", ops.scalar(B_ec),
-                      "<=", ops.scalar(p["K"] * shape), float_tol=1e-12 * B_ec)]
+    """B_EC has the printed O(.) form with the explicit constant 4 + 6 ln 2 = 8.159.
+
+    All in ``ops``: ``delta`` as the rational it stands for, the logarithms and ``4 + 6 ln 2``
+    as enclosures (a K other than the printed float, e.g. the broken 3.0, as its rational)."""
+    X, Wstar, d_y, r = (ops.asarray(inst["X"]), ops.asarray(inst["Wstar"]), inst["d_y"],
+                        inst["r"])
+    delta = ops.scalar(exact_const(inst["delta"]))
+    dy, rr = ops.scalar(d_y), ops.scalar(r)
+    xF = ops.fro_norm(X)
+    x2 = xF * xF
+    wx = ops.fro_norm(ops.matmul(Wstar, X))
+    B_ec = (ops.scalar(4) + ops.scalar(6) * ops.log(ops.scalar(2) * rr / delta) / dy) * x2 \
+        + wx * wx
+    wn = ops.spec_norm(Wstar)
+    shape = (ops.scalar(1) + ops.log(rr / delta) / dy + wn * wn) * x2
+    K = (ops.scalar(4) + ops.scalar(6) * ops.log(ops.scalar(2)) if p["K"] == K_PRINTED
+         else ops.scalar(exact_const(p["K"])))
+    return [Condition("B_EC <= K (1 + log(r/delta)/d_y + ||W*||^2) ||X||_F^2", B_ec,
+                      "<=", K * shape, float_tol=1e-12 * ops.mid(B_ec))]
 
 
 register(Result(
     id="hxp20.def_B", title="The constant B (the high-probability bound on l(0))",
+    certifiable=True,  # issue 13: logs, 4 + 6 ln 2 and delta exact/enclosed in ops
     source=Source(PAPER, "§4.1", "definition of B"),
     statement=r"B=O\big(1+\tfrac{\log(r/\delta)}{d_y}+\|W^*\|^2\big)\|X\|_F^2",
     kind="definition",
     check=Deterministic(_defB_sample, _none, _defB_conclusions),
-    params={"K": 4 + 6 * math.log(2)},
+    params={"K": K_PRINTED},
     broken={"K": 3.0},
     instances=16,
     notes="Checks that the EC bound B_EC is of the printed O(.) form, with K = 4 + 6 ln 2.",
