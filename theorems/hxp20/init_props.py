@@ -50,15 +50,26 @@ def _orth_dims(rng: np.random.Generator, p: Params) -> tuple[int, ...]:
 
 # --------------------------------------------------------------------------- eq. (4)
 def _eq4_sample(rng: np.random.Generator, p: Params) -> Instance:
+    """Haar layers ``W`` (float64's check) and, drawn last so that the float64 instance is
+    unchanged, exactly isometric dyadic layers ``V_exact`` of the same sizes (``W = sqrt(m)
+    V``), which certified backends check."""
     dims = _orth_dims(rng, p)
-    return {"dims": dims, "W": initialize("orthogonal", rng, dims)}
+    W = initialize("orthogonal", rng, dims)
+    V = initialize("orthogonal", rng, dims, normalized=True, exact=True)
+    return {"dims": dims, "W": W, "V_exact": V}
 
 
 def _eq4_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    """W_1^T W_1 = m I, W_i^T W_i = W_i W_i^T = m I (middle), W_L W_L^T = m I."""
-    dims, Ws = inst["dims"], inst["W"]
+    """W_1^T W_1 = m I, W_i^T W_i = W_i W_i^T = m I (middle), W_L W_L^T = m I.
+
+    float64: the Haar ``W`` (to roundoff). Certified backends: ``W = sqrt(m) V`` with ``V``
+    exactly isometric dyadic, the Gram ``W^T W = m V^T V`` formed with ``(sqrt m)^2 = m``
+    exactly, decided at radius 0."""
+    dims = inst["dims"]
+    exact = getattr(ops, "certified", False) and "V_exact" in inst
+    Ws = inst["V_exact"] if exact else inst["W"]
     m, L = dims[1], len(Ws)
-    target = p["gram_factor"] * m
+    target = ops.scalar(exact_const(p["gram_factor"])) * ops.scalar(m)
     conds = []
     for i, W in enumerate(Ws, start=1):
         A = ops.asarray(W)
@@ -68,15 +79,19 @@ def _eq4_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
         if i > 1:
             grams.append(("W_i W_i^T", ops.matmul(A, ops.transpose(A))))
         for name, G in grams:
+            if exact:
+                G = ops.scale(ops.scalar(m), G)
             n = ops.shape(G)[0]
-            dev = ops.fro_norm(ops.sub(G, ops.scale(ops.scalar(target), ops.eye(n))))
-            conds.append(Condition(f"{name} = m I", dev, "<=", ops.scalar(0.0),
-                                   context=f"i={i}", float_tol=8 * m * n * EPS * m))
+            dev = ops.fro_norm(ops.sub(G, ops.scale(target, ops.eye(n))))
+            conds.append(Condition(f"{name} = m I", dev, "<=", ops.scalar(0),
+                                   context=f"i={i}" + (", exact dyadic init" if exact else ""),
+                                   float_tol=8 * m * n * EPS * m))
     return conds
 
 
 register(Result(
     id="hxp20.eq4", title="Scaled orthogonal initialization",
+    certifiable=True,  # issue 13: exact dyadic init for certified backends
     source=Source(PAPER, "§4", "eq. (4)"),
     statement=r"W_1^\top W_1=mI_{d_x},\ W_i^\top W_i=W_iW_i^\top=mI_m,\ W_LW_L^\top=mI_{d_y},"
               r"\ \alpha=1/\sqrt{m^{L-1}d_y}",
@@ -86,7 +101,9 @@ register(Result(
     broken={"gram_factor": 1.05},
     instances=12,
     notes="Haar sampling by QR with sign correction; identities hold to roundoff "
-          "(allowance 8 m n eps m). m < max(d_x, d_y) is rejected with an InputError.",
+          "(allowance 8 m n eps m). m < max(d_x, d_y) is rejected with an InputError. "
+          "Certified backends (--backend ball) check exactly isometric dyadic layers of the "
+          "same sizes (W = sqrt(m) V, drawn after the Haar ones; only the init differs).",
 ))
 
 
