@@ -24,7 +24,7 @@ CONVERTED = {"hxp20.eq6": 4, "hxp20.eq_expand": 4, "hxp20.eq7": 6, "hxp20.fn3": 
              "hxp20.ineq_gamma": 1, "hxp20.lem5_3_net": 6,
              "hxp20.eq12": 2, "hxp20.lem5_4": 3,
              "hxp20.lem5_5": 8, "hxp20.def5_nbhd": 2,
-             "hxp20.def_B": 6, "hxp20.eq4": 4}
+             "hxp20.def_B": 6, "hxp20.eq4": 4, "hxp20.eq8": 4}
 
 
 def _certified_only(arith: dict) -> bool:

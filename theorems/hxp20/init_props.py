@@ -153,9 +153,21 @@ register(Result(
 def _eq8_sample_factory(exact: bool):
     def sample(rng: np.random.Generator, p: Params) -> Instance:
         dims = _orth_dims(rng, p)
-        return {"dims": dims,
-                "V": initialize("orthogonal", rng, dims, normalized=True, exact=exact)}
+        out = {"dims": dims,
+               "V": initialize("orthogonal", rng, dims, normalized=True, exact=exact)}
+        if not exact:  # hxp20.eq8: exact dyadic layers of the same sizes, drawn last, for
+            # certified backends (the float64 Haar instance is unchanged)
+            out["V_exact"] = initialize("orthogonal", rng, dims, normalized=True, exact=True)
+        return out
     return sample
+
+
+def _eq8_haar_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
+    """hxp20.eq8: float64 on the Haar layers; certified backends on ``V_exact`` (a Haar
+    sample is not exactly orthogonal in float64, which certified arithmetic would see)."""
+    if getattr(ops, "certified", False) and "V_exact" in inst:
+        inst = {"dims": inst["dims"], "V": inst["V_exact"]}
+    return _eq8_conclusions(inst, ops, p)
 
 
 def _eq8_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
@@ -196,15 +208,18 @@ register(Result(
 
 register(Result(
     id="hxp20.eq8", title="Lemma 4.2 (8): sub-products are scaled isometries at init (Haar)",
+    certifiable=True,  # issue 13: exact dyadic layers for certified backends
     source=Source(PAPER, "§4.1, Lemma 4.2", "eq. (8)"),
     statement=r"\sigma_{\max}(W_{j:i}(0))=\sigma_{\min}(W_{j:i}(0))=m^{(j-i+1)/2}",
     kind="equation",
-    check=Deterministic(_eq8_sample_factory(exact=False), _none, _eq8_conclusions),
+    check=Deterministic(_eq8_sample_factory(exact=False), _none, _eq8_haar_conclusions),
     params=dict(_EQ8_PARAMS),
     broken={"shift": 1e-6},
     instances=12,
     notes="Haar layers in float64 (V units); rounding allowance 4 (len+1) m k eps. The full "
-          "product (1, L) is excluded as printed: W_{L:1}(0) is generally not isometric.",
+          "product (1, L) is excluded as printed: W_{L:1}(0) is generally not isometric. "
+          "Certified backends (--backend ball) check exactly isometric dyadic layers of the "
+          "same sizes drawn after the Haar ones (as hxp20.lem4_2 does), decided exactly.",
 ))
 
 
