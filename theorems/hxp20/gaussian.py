@@ -130,7 +130,9 @@ register(Result(
     profiles={"full": {"instances": 300, "max_L": 20, "max_width": 16}},
     broken={"sigma_claim_factor": 1.5},
     instances=24,
-    notes="Checks that the §5 instance generator (used by every Gaussian check here) realizes "
+    notes="Not certifiable (issue 13): its last condition is a chi-square test of the "
+          "generator's distribution (a statistical ingredient). "
+          "Checks that the §5 instance generator (used by every Gaussian check here) realizes "
           "the assumption: l*=0, Theta(1) norms with C=2, and per-layer N(0, sigma_i^2) entries "
           "(pooled chi-square test at 6 sd). Broken: sigmas misreported by 1.5x. Not "
           "searchable: the chi-square test is about the generator's distribution, which an "
