@@ -137,6 +137,12 @@ class MpmathBackend:
     def exp(self, x: Any) -> Any:
         return self.ctx.exp(self.scalar(x))
 
+    def gamma_ratio(self, x: Any, h: Any) -> Any:
+        """``Gamma(x + h) / Gamma(x)`` for ``x > 0``, ``x + h > 0`` (issue 13, hxp20.ineq_gamma)
+        at the context's precision (mpmath's exponents are unbounded)."""
+        a, b = self.scalar(x), self.scalar(h)
+        return self.ctx.gamma(a + b) / self.ctx.gamma(a)
+
     def power(self, x: Any, p: Any) -> Any:
         return self.ctx.power(self.scalar(x), self.scalar(p) if not isinstance(p, int) else p)
 

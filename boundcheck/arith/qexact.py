@@ -728,6 +728,15 @@ class QExactBackend:
         self._p()
         return v.exp()
 
+    def gamma_ratio(self, x: Any, h: Any) -> Any:
+        """``Gamma(x + h) / Gamma(x)`` for ``x > 0``, ``x + h > 0`` (issue 13, hxp20.ineq_gamma): an
+        Arb enclosure (irrational in general), from exact or ball arguments."""
+        a, b = self._sc(x), self._sc(h)
+        self._p()
+        a = a.to_arb(self.prec) if isinstance(a, QSurd | QRoot) else bc.to_arb(a)
+        b = b.to_arb(self.prec) if isinstance(b, QSurd | QRoot) else bc.to_arb(b)
+        return (a + b).gamma() / a.gamma()
+
     def power(self, x: Any, p: Any) -> Any:
         v = self._sc(x)
         pq = to_fmpq(p)

@@ -116,6 +116,11 @@ class TaintBackend:
         self._scan("scalar", z)
         return self._inner.gamma_upper_reg(s, z)
 
+    def gamma_ratio(self, x: Any, h: Any) -> Any:
+        self._scan("scalar", x)
+        self._scan("scalar", h)
+        return self._inner.gamma_ratio(x, h)
+
 
 def audit_result(result: Any, instances: int = 3, seed: int = 0, backend: str = "rump",
                  profile: str = "quick") -> list[tuple[str, float, str]]:

@@ -6,12 +6,15 @@ Hu, Xiao & Pennington, ICLR 2020. Catalog: ``shared/catalog/hxp20.md`` §1 and �
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import math
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
+from boundcheck.arith.constants import exact_const
 from boundcheck.check.registry import register
 from boundcheck.check.result import Deterministic, Instance, Params, Result, Source
 from boundcheck.check.verdict import Condition
@@ -232,29 +235,52 @@ def E_by_subsets(Ws: list[np.ndarray], G: list[np.ndarray], eta: float) -> np.nd
     return total
 
 
+def E_by_subsets_ops(ops: Any, Ws: list[Any], G: list[Any], eta: Any) -> Any:
+    """:func:`E_by_subsets` in the backend vocabulary (``eta`` an exact int/Fraction/float)."""
+    L = len(Ws)
+    rows, cols = ops.shape(Ws[-1])[0], ops.shape(Ws[0])[1]
+    total = ops.zeros(rows, cols)
+    minus_eta = ops.scalar(0) - ops.scalar(eta)
+    for size in range(2, L + 1):
+        coef = ops.scalar(1)
+        for _ in range(size):
+            coef = coef * minus_eta
+        for S in itertools.combinations(range(L), size):
+            prod = ops.eye(cols)
+            for k in range(L):
+                prod = ops.matmul(G[k] if k in S else Ws[k], prod)
+            total = ops.add(total, ops.scale(coef, prod))
+    return total
+
+
 def _eq_expand_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    prob, Ws = inst["problem"], inst["weights"]
-    eta = p["eta"]
-    G = kernels.gradients(prob, Ws)
+    """Everything in ``ops``: E(t) from the engine against the explicit subset sum (an exact
+    identity on the stored doubles, decided exactly by the fmpq step), and the ratio
+    ``||E(eta)|| / ||E(eta/2)||`` with ``eta/2`` an exact rational (``exact_const``)."""
+    prob = inst["problem"]
+    Ws = [ops.asarray(W) for W in inst["weights"]]
+    eta = exact_const(p["eta"])
+    G = network.gradients(ops, prob, Ws)
     E = network.E_term(ops, prob, Ws, eta)
-    Es = E_by_subsets(Ws, G, eta)
+    Es = E_by_subsets_ops(ops, Ws, G, eta)
     E_half = network.E_term(ops, prob, Ws, eta / 2)
-    nE = float(np.linalg.norm(E))
-    ratio = nE / max(float(np.linalg.norm(E_half)), 1e-300)
+    nE = ops.fro_norm(E)
+    ratio = nE / ops.fro_norm(E_half)
     lo, hi = p["ratio_band"]
     return [
         Condition("E(t) = sum over |S|>=2 of the product expansion",
-                  ops.scalar(float(np.linalg.norm(E - Es))), "<=", ops.scalar(0.0),
-                  float_tol=1e-9 * (1 + nE)),
-        Condition("||E(eta)|| / ||E(eta/2)|| >= lower (second order)", ops.scalar(ratio),
-                  ">=", ops.scalar(lo)),
-        Condition("||E(eta)|| / ||E(eta/2)|| <= upper (second order)", ops.scalar(ratio),
-                  "<=", ops.scalar(hi)),
+                  ops.fro_norm(ops.sub(E, Es)), "<=", ops.scalar(0),
+                  float_tol=1e-9 * (1 + ops.mid(nE))),
+        Condition("||E(eta)|| / ||E(eta/2)|| >= lower (second order)", ratio,
+                  ">=", ops.scalar(exact_const(lo))),
+        Condition("||E(eta)|| / ||E(eta/2)|| <= upper (second order)", ratio,
+                  "<=", ops.scalar(exact_const(hi))),
     ]
 
 
 register(Result(
     id="hxp20.eq_expand", title="Expansion of the product update; definition of U(t), E(t)",
+    certifiable=True,  # issue 13: conditions in ops, identity decided exactly
     source=Source(PAPER, "§4.1", "display before eq. (6)"),
     statement=r"W_{L:1}(t+1)=W_{L:1}(t)-\eta\sum_iW_{L:i+1}\nabla_iW_{i-1:1}+E(t)",
     kind="identity",
@@ -273,22 +299,44 @@ def vec(M: np.ndarray) -> np.ndarray:
     return np.asarray(M).reshape(-1, order="F")
 
 
+def vec_ops(ops: Any, M: Any) -> Any:
+    """Column-major ``vec(M)`` in the vocabulary: ``sum_j e_j kron (M e_j)`` (exact: unit
+    vectors and block placement only)."""
+    rows, cols = ops.shape(M)
+    total = None
+    for j in range(cols):
+        e = np.zeros((cols, 1))
+        e[j, 0] = 1.0
+        ej = ops.asarray(e)
+        term = ops.kron(ej, ops.matmul(M, ej))
+        total = term if total is None else ops.add(total, term)
+    return total
+
+
 def _eq6_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    prob, Ws = inst["problem"], inst["weights"]
+    """Eq. (6) in ``ops``: U(t), U(t+1) (one GD step in the vocabulary), P(t) and E(t) from
+    the engine's vocabulary forms; an exact identity on the stored doubles (decided exactly
+    by the fmpq step), float64 with a rounding allowance."""
+    prob, Ws = inst["problem"], [ops.asarray(W) for W in inst["weights"]]
     eta = p["eta"]
-    U = kernels.forward(prob, Ws)
-    U1 = kernels.forward(prob, kernels.gd_step(prob, Ws, eta))
+    U = network.forward(ops, prob, Ws)
+    U1 = network.forward(ops, prob, network.gd_step(ops, prob, Ws, eta))
     P = network.P_matrix(ops, prob, Ws)
     E = network.E_term(ops, prob, Ws, eta)
-    rhs = p["P_sign"] * (-eta) * (P @ vec(U - prob.Y)) + prob.alpha * vec(E @ prob.X)
-    err = float(np.linalg.norm(vec(U1 - U) - rhs))
-    scale = float(np.linalg.norm(vec(U1 - U)))
+    coef = ops.scalar(0) - ops.scalar(p["P_sign"]) * ops.scalar(eta)
+    rhs = ops.add(ops.scale(coef, ops.matmul(P, vec_ops(ops, ops.sub(U, ops.asarray(prob.Y))))),
+                  ops.scale(ops.scalar(prob.alpha),
+                            vec_ops(ops, ops.matmul(E, ops.asarray(prob.X)))))
+    lhs = vec_ops(ops, ops.sub(U1, U))
+    err = ops.fro_norm(ops.sub(lhs, rhs))
+    scale = ops.mid(ops.fro_norm(lhs))
     return [Condition("vec(U(t+1)-U(t)) = -eta P vec(U-Y) + alpha vec(E X)",
-                      ops.scalar(err), "<=", ops.scalar(0.0), float_tol=1e-9 * (1 + scale))]
+                      err, "<=", ops.scalar(0), float_tol=1e-9 * (1 + scale))]
 
 
 register(Result(
     id="hxp20.eq6", title="Output dynamics",
+    certifiable=True,  # issue 13: conditions in ops, identity decided exactly
     source=Source(PAPER, "§4.1", "eq. (6)"),
     statement=r"\operatorname{vec}(U(t+1)-U(t))=-\eta P(t)\operatorname{vec}(U(t)-Y)"
               r"+\alpha\operatorname{vec}(E(t)X)",
@@ -301,6 +349,9 @@ register(Result(
 
 
 def _eq7_sample(rng: np.random.Generator, p: Params) -> Instance:
+    """Sizes, data, a Haar init ``V0`` (float64's check) and a perturbed ``Vt``; then, drawn
+    last so the float64 instance is unchanged, an exactly isometric dyadic init ``V0_exact``
+    of the same sizes, which certified backends check for the closed form of P(0)."""
     L = int(rng.integers(2, 6))
     d_y = int(rng.integers(2, 4))
     d_x = int(rng.integers(1, 4))
@@ -311,30 +362,48 @@ def _eq7_sample(rng: np.random.Generator, p: Params) -> Instance:
                    dims=dims, alpha=float(np.sqrt(m / d_y)))
     V0 = initialize("orthogonal", rng, dims, normalized=True)
     Vt = [V + 0.3 * rng.standard_normal(V.shape) / np.sqrt(m) for V in V0]
-    return {"problem": prob, "V0": V0, "Vt": Vt}
+    V0e = initialize("orthogonal", rng, dims, normalized=True, exact=True)
+    return {"problem": prob, "V0": V0, "Vt": Vt, "V0_exact": V0e}
+
+
+def _P_W_units(ops: Any, prob: Problem, Vs: list[Any]) -> Any:
+    """``P`` in W units, ``alpha^2/m * sum_i (...)``, with ``alpha^2 = m/d_y`` entering as the
+    exact rational (the stored ``alpha = sqrt(m/d_y)`` is a rounded double; ``P`` is linear
+    in ``alpha^2``, so the engine's ``P_matrix`` runs at ``alpha = 1``)."""
+    m = prob.dims[1]
+    P1 = network.P_matrix(ops, dataclasses.replace(prob, alpha=1.0), Vs)
+    return ops.scale(ops.scalar(Fraction(m, prob.d_y)) / ops.scalar(m), P1)
 
 
 def _eq7_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     """P(t) is PSD at arbitrary weights; P(0) = (L/d_y) X^T X kron I at orthogonal init.
 
     In V units ``alpha = sqrt(m/d_y)`` so that ``alpha V_{L:1} = W_{L:1}/sqrt(m^{L-1} d_y)``.
+    All in ``ops``; certified backends check the closed form at the exact dyadic isometric
+    init ``V0_exact`` (a Haar init is not exactly orthogonal in float64), float64 at Haar.
     """
     prob: Problem = inst["problem"]
-    m = prob.dims[1]  # P in W units = P in V units / m (GD step eta on W = eta/m on V)
-    Pt = network.P_matrix(ops, prob, inst["Vt"]) / m
-    P0 = network.P_matrix(ops, prob, inst["V0"]) / m
-    closed = p["p0_factor"] * prob.L / prob.d_y * np.kron(prob.X.T @ prob.X, np.eye(prob.d_y))
-    scale = float(np.linalg.norm(closed))
+    exact = getattr(ops, "certified", False) and "V0_exact" in inst
+    V0 = [ops.asarray(v) for v in inst["V0_exact" if exact else "V0"]]
+    Pt = _P_W_units(ops, prob, [ops.asarray(v) for v in inst["Vt"]])
+    P0 = _P_W_units(ops, prob, V0)
+    X = ops.asarray(prob.X)
+    closed = ops.scale(ops.scalar(exact_const(p["p0_factor"])) * ops.scalar(Fraction(prob.L,
+                                                                                   prob.d_y)),
+                       ops.kron(ops.matmul(ops.transpose(X), X), ops.eye(prob.d_y)))
+    scale = ops.mid(ops.fro_norm(closed))
     return [
-        Condition("lambda_min(P(t)) >= 0", ops.scalar(float(np.linalg.eigvalsh(Pt)[0])), ">=",
-                  ops.scalar(0.0), float_tol=1e-12 * (1 + float(np.linalg.norm(Pt)))),
-        Condition("P(0) = (L/d_y) X^T X kron I", ops.scalar(float(np.linalg.norm(P0 - closed))),
-                  "<=", ops.scalar(0.0), float_tol=1e-12 * prob.L * (1 + scale)),
+        Condition("lambda_min(P(t)) >= 0", ops.eigvalsh_min(Pt), ">=", ops.scalar(0),
+                  float_tol=1e-12 * (1 + ops.mid(ops.fro_norm(Pt)))),
+        Condition("P(0) = (L/d_y) X^T X kron I", ops.fro_norm(ops.sub(P0, closed)),
+                  "<=", ops.scalar(0), float_tol=1e-12 * prob.L * (1 + scale),
+                  context="exact dyadic init" if exact else "Haar init"),
     ]
 
 
 register(Result(
     id="hxp20.eq7", title="The PSD matrix P(t); closed form at orthogonal init",
+    certifiable=True,  # issue 13: in ops; closed form at an exact dyadic init
     source=Source(PAPER, "§4.1", "eq. (7)"),
     statement=r"P=\alpha^2\sum_i[(W_{i-1:1}X)^\top(W_{i-1:1}X)]\otimes[W_{L:i+1}W_{L:i+1}^\top]"
               r"\succeq0,\quad P(0)=\tfrac L{d_y}X^\top X\otimes I_{d_y}",
@@ -343,7 +412,10 @@ register(Result(
     params={"p0_factor": 1.0},
     broken={"p0_factor": 1.0 / 2.0},
     instances=12,
-    notes="The closed form of P(0) is derived in the catalog (sym5) from eq. (8), not printed.",
+    notes="The closed form of P(0) is derived in the catalog (sym5) from eq. (8), not printed. "
+          "float64 checks it at a Haar init (to roundoff); certified backends (--backend ball) "
+          "at an exactly isometric dyadic init of the same sizes (drawn last; X, Vt and the "
+          "sizes are the float64 ones), with alpha^2 = m/d_y as the exact rational.",
 ))
 
 
@@ -355,20 +427,45 @@ def _fn3_sample(rng: np.random.Generator, p: Params) -> Instance:
     return {"A": A + A.T, "B": B + B.T}
 
 
+def _matrix_powers(ops: Any, M: Any, k: int) -> list[Any]:
+    """``[M^0, M^1, ..., M^k]`` in the vocabulary."""
+    out = [ops.eye(ops.shape(M)[0])]
+    for _ in range(k):
+        out.append(ops.matmul(M, out[-1]))
+    return out
+
+
 def _fn3_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    A, B = inst["A"], inst["B"]
-    ea, eb = np.linalg.eigvalsh(A), np.linalg.eigvalsh(B)
-    combos = np.add.outer(ea, eb) if p["combine"] == "sum" else np.multiply.outer(ea, eb)
-    predicted = np.sort(combos.ravel())
-    actual = np.linalg.eigvalsh(np.kron(A, B))
-    scale = 1 + float(np.max(np.abs(actual)))
-    return [Condition("spec(A kron B) = {lambda_i(A) lambda_j(B)}",
-                      ops.scalar(float(np.max(np.abs(actual - predicted)))), "<=",
-                      ops.scalar(0.0), float_tol=1e-12 * scale)]
+    """The multiset equality through power sums, all in ``ops``: two multisets of N reals are
+    equal iff their power sums ``p_k``, k = 1..N, agree (Newton's identities), and
+    ``p_k({lambda_i mu_j}) = tr(A^k) tr(B^k)`` (``{lambda_i + mu_j}``, the broken variant:
+    ``sum_l C(k,l) tr(A^l) tr(B^{k-l})``). Exact identities on the stored doubles, decided
+    exactly by the fmpq step; float64 with a rounding allowance."""
+    A, B = ops.asarray(inst["A"]), ops.asarray(inst["B"])
+    N = ops.shape(A)[0] * ops.shape(B)[0]
+    K = ops.kron(A, B)
+    pa, pb, pk = (_matrix_powers(ops, M, N) for M in (A, B, K))
+    ta, tb = [ops.trace(M) for M in pa], [ops.trace(M) for M in pb]
+    fa, fb = ops.mid(ops.fro_norm(A)), ops.mid(ops.fro_norm(B))
+    conds = []
+    for k in range(1, N + 1):
+        if p["combine"] == "sum":
+            pred = ops.scalar(0)
+            for j in range(k + 1):
+                pred = pred + ops.scalar(math.comb(k, j)) * ta[j] * tb[k - j]
+            size = (N + fa + fb) ** k
+        else:
+            pred = ta[k] * tb[k]
+            size = (fa * fb) ** k
+        conds.append(Condition("p_k(spec(A kron B)) = p_k({lambda_i(A) lambda_j(B)})",
+                               ops.trace(pk[k]), "==", pred, rtol=0.0, context=f"k={k}",
+                               float_tol=1e-11 * N * k * (1 + size)))
+    return conds
 
 
 register(Result(
     id="hxp20.fn3", title="Eigenvalues of Kronecker products",
+    certifiable=True,  # issue 13: power sums (traces) in ops, decided exactly
     source=Source(PAPER, "§4.1, footnote 3", ""),
     statement=r"\operatorname{spec}(A\otimes B)=\{\lambda_i(A)\lambda_j(B)\}\ "
               r"\text{for symmetric }A,B",

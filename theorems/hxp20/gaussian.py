@@ -21,6 +21,7 @@ import numpy as np
 import sympy as sp
 from scipy import stats as st
 
+from boundcheck.arith.constants import exact_const
 from boundcheck.check.registry import register
 from boundcheck.check.result import (
     Deterministic,
@@ -35,7 +36,7 @@ from boundcheck.check.result import (
 )
 from boundcheck.check.stats import clopper_pearson, exponential_fit, power_law_fit
 from boundcheck.check.verdict import Condition
-from boundcheck.model import kernels
+from boundcheck.model import kernels, network
 from boundcheck.model.init import initialize
 from boundcheck.model.problem import Problem
 from theorems.hxp20._gauss_common import (
@@ -129,7 +130,9 @@ register(Result(
     profiles={"full": {"instances": 300, "max_L": 20, "max_width": 16}},
     broken={"sigma_claim_factor": 1.5},
     instances=24,
-    notes="Checks that the §5 instance generator (used by every Gaussian check here) realizes "
+    notes="Not certifiable (issue 13): its last condition is a chi-square test of the "
+          "generator's distribution (a statistical ingredient). "
+          "Checks that the §5 instance generator (used by every Gaussian check here) realizes "
           "the assumption: l*=0, Theta(1) norms with C=2, and per-layer N(0, sigma_i^2) entries "
           "(pooled chi-square test at 6 sd). Broken: sigmas misreported by 1.5x. Not "
           "searchable: the chi-square test is about the generator's distribution, which an "
@@ -197,42 +200,79 @@ def _eq11_sample(rng: np.random.Generator, p: Params) -> Instance:
 
 
 def _eq11_hypotheses(inst: Instance, ops: Any, p: Params) -> list[Condition]:
+    """(10), (11) in ``ops``: ``d_i sigma_i^2`` and ``beta^2 = alpha^2 prod d_i sigma_i^2``
+    from the stored sigmas, exact rational exponents."""
     dims, sig, L = inst["dims"], inst["sigmas"], len(inst["W0"])
-    ds2 = np.asarray(dims[1:]) * sig**2
-    beta2 = inst["alpha"] ** 2 * float(np.prod(ds2))
-    return [Condition("(11): min_i d_i sigma_i^2 >= L^{-p11}", ops.scalar(ds2.min()), ">=",
-                      ops.scalar(L ** (-p["p11"]))),
-            Condition("(10): beta^2 <= L^{p10}", ops.scalar(beta2), "<=",
-                      ops.scalar(L ** p["p10"]))]
+    ds2 = [ops.scalar(int(di)) * ops.scalar(float(s)) * ops.scalar(float(s))
+           for di, s in zip(dims[1:], sig, strict=True)]
+    beta2 = ops.scalar(inst["alpha"]) * ops.scalar(inst["alpha"])
+    for v in ds2:
+        beta2 = beta2 * v
+    conds = [Condition("(11): d_i sigma_i^2 >= L^{-p11}", v, ">=",
+                       ops.power(ops.scalar(L), -exact_const(p["p11"])), context=f"i={i}")
+             for i, v in enumerate(ds2, start=1)]
+    conds.append(Condition("(10): beta^2 <= L^{p10}", beta2, "<=",
+                           ops.power(ops.scalar(L), exact_const(p["p10"]))))
+    return conds
+
+
+def _gd_step_scalar_left(ops: Any, X: Any, Y: Any, Ms: list[Any], left: Any,
+                         steps: list[Any]) -> list[Any]:
+    """One GD step on ``1/2 ||left * M_L ... M_1 X - Y||_F^2`` with a per-layer step, in
+    ``ops`` (``left`` a backend scalar, e.g. an enclosure of beta)."""
+    L = len(Ms)
+    pre = [X]
+    for M in Ms:
+        pre.append(ops.matmul(M, pre[-1]))
+    R = ops.sub(ops.scale(left, pre[-1]), Y)
+    out = []
+    for i in range(L):  # grad_i = left * (M_L..M_{i+2})^T R (M_i..M_1 X)^T (0-indexed)
+        G = ops.scale(left, R)
+        for k in range(L - 1, i, -1):
+            G = ops.matmul(ops.transpose(Ms[k]), G)
+        G = ops.matmul(G, ops.transpose(pre[i]))
+        out.append(ops.sub(Ms[i], ops.scale(steps[i], G)))
+    return out
 
 
 def _eq11_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     """GD on W with step eta = GD on A_i = W_i/(sqrt(d_i) sigma_i) with per-layer step
-    eta / (d_i sigma_i^2): the factor through which (11) enters the escape time."""
+    eta / (d_i sigma_i^2): the factor through which (11) enters the escape time.
+
+    All in ``ops``: ``sqrt(d_i)`` and beta as enclosures, the W run by ``network.gd_step``,
+    the A run with the scalar left factor beta; the identity is exact, compared at relative
+    ``rtol`` (certified backends decide it; float64 to roundoff)."""
     dims, sig = inst["dims"], inst["sigmas"]
-    sc = np.sqrt(np.asarray(dims[1:])) * sig
-    beta = inst["alpha"] * float(np.prod(sc))
+    sc = [ops.sqrt(ops.scalar(int(di))) * ops.scalar(float(s))
+          for di, s in zip(dims[1:], sig, strict=True)]
+    beta = ops.scalar(inst["alpha"])
+    for c in sc:
+        beta = beta * c
     probW = Problem(X=inst["X"], Y=inst["Y"], dims=dims, alpha=inst["alpha"])
-    probA = Problem(X=inst["X"], Y=inst["Y"], dims=dims, alpha=beta)
-    W = [w.copy() for w in inst["W0"]]
-    A = [w / s for w, s in zip(W, sc, strict=True)]
-    eta = inst["eta"]
+    X, Y = ops.asarray(inst["X"]), ops.asarray(inst["Y"])
+    W = [ops.asarray(w) for w in inst["W0"]]
+    A = [ops.scale(ops.scalar(1) / c, w) for w, c in zip(W, sc, strict=True)]
+    eta = ops.scalar(inst["eta"])
+    # printed: per-layer step eta / (d_i sigma_i^2); broken: eta * d_i sigma_i^2
+    if p["layer_step"] == "divide":
+        steps = [eta / (c * c) for c in sc]
+    else:
+        steps = [eta * (c * c) for c in sc]
     for _ in range(p["steps"]):
-        W = kernels.gd_step(probW, W, eta)
-        _, G = kernels.loss_and_gradients(probA, A)
-        # printed: per-layer step eta / (d_i sigma_i^2); broken: eta * d_i sigma_i^2
-        power = -1.0 if p["layer_step"] == "divide" else 1.0
-        A = [a - eta * (s**2) ** power * g for a, g, s in zip(A, G, sc, strict=True)]
+        W = network.gd_step(ops, probW, W, inst["eta"])
+        A = _gd_step_scalar_left(ops, X, Y, A, beta, steps)
     conds = []
-    for i, (w, a, s) in enumerate(zip(W, A, sc, strict=True), start=1):
-        err = np.linalg.norm(w / s - a) / max(np.linalg.norm(a), 1e-300)
-        conds.append(Condition("A_i(t) = W_i(t)/(sqrt(d_i) sigma_i)", ops.scalar(err), "<=",
-                               ops.scalar(p["rtol"]), context=f"layer {i}, t={p['steps']}"))
+    for i, (w, a, c) in enumerate(zip(W, A, sc, strict=True), start=1):
+        err = ops.fro_norm(ops.sub(ops.scale(ops.scalar(1) / c, w), a)) / ops.fro_norm(a)
+        conds.append(Condition("A_i(t) = W_i(t)/(sqrt(d_i) sigma_i)", err, "<=",
+                               ops.scalar(exact_const(p["rtol"])),
+                               context=f"layer {i}, t={p['steps']}"))
     return conds
 
 
 register(Result(
     id="hxp20.eq11", title="Non-vanishing layer scale d_i sigma_i^2 >= L^{-O(1)} (Eq. (11))",
+    certifiable=True,  # issue 13: both GD runs, sqrt(d_i), beta in ops
     source=Source(PAPER, "§5 and proof of Thm 5.1", "eq. (11)"),
     statement=r"d_i\sigma_i^2\ge L^{-O(1)};\ \text{GD on }W\text{ with step }\eta\ "
               r"\equiv\ \text{GD on }A_i\text{ with step }\eta/(d_i\sigma_i^2)",
@@ -261,50 +301,82 @@ def _def51_sample(rng: np.random.Generator, p: Params) -> Instance:
     return {"W0": Ws, "sigmas": sig, "alpha": alpha, "dims": dims}
 
 
+def scaled_product_ops(ops: Any, Ms: list[Any]) -> tuple[Any, Any]:
+    """:func:`scaled_product` in the vocabulary: ``M_L ... M_1 = exp(log_scale) P`` with
+    ``||P||_F = 1``, renormalised every layer (no overflow in float64; balls in ``ops``)."""
+    P = Ms[0]
+    log_scale = ops.scalar(0)
+    for k in range(len(Ms)):
+        if k:
+            P = ops.matmul(Ms[k], P)
+        nrm = ops.fro_norm(P)
+        P = ops.scale(ops.scalar(1) / nrm, P)
+        log_scale = log_scale + ops.log(nrm)
+    return P, log_scale
+
+
 def _def51_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
+    """Everything in ``ops``: ``A_i = W_i / (sqrt(d_i) sigma_i)`` with the square roots as
+    enclosures, the renormalised products of the W's and the A's, ``log beta = log alpha +
+    sum log(sqrt(d_i) sigma_i^power)``. The identity is exact, the comparisons are against
+    ``tol`` (relative to the unit-norm direction / absolute in log-scale), so certified
+    backends decide them; float64 adds its rounding allowance (``float_tol``) as before."""
     dims, sig, alpha = inst["dims"], inst["sigmas"], inst["alpha"]
-    d = np.asarray(dims[1:], dtype=float)
-    log_beta = math.log(alpha) + float(np.sum(np.log(np.sqrt(d) * sig ** p["sigma_power"])))
-    As = [W / (math.sqrt(di) * s) for W, di, s in zip(inst["W0"], d, sig, strict=True)]
-    PW, lW = scaled_product(inst["W0"])
-    PA, lA = scaled_product(As)
+    d = [int(x) for x in dims[1:]]
+    Ws = [ops.asarray(W) for W in inst["W0"]]
+    sc = [ops.sqrt(ops.scalar(di)) * ops.scalar(float(s)) for di, s in zip(d, sig, strict=True)]
+    pw = exact_const(p["sigma_power"])
+    log_beta = ops.log(ops.scalar(alpha))
+    for di, s in zip(d, sig, strict=True):
+        log_beta = log_beta + ops.log(ops.sqrt(ops.scalar(di)) * ops.power(ops.scalar(float(s)),
+                                                                             pw))
+    As = [ops.scale(ops.scalar(1) / c, W) for W, c in zip(Ws, sc, strict=True)]
+    PW, lW = scaled_product_ops(ops, Ws)
+    PA, lA = scaled_product_ops(ops, As)
     L = len(As)
-    # alpha W_{L:1} = beta A_{L:1}: same direction and the same log-scale. Rounding (Higham,
-    # Thm 3.5 for products): |fl(W_L..W_1) - W_L..W_1| <= gamma |W_L|..|W_1| entrywise with
-    # gamma ~ L max(dims) eps (+ L eps for the renormalisations), so the relative error of
-    # the product is <= gamma * kappa, kappa = || |W_L|..|W_1| ||_F / ||W_L..W_1||_F. The
-    # log-scales are sums of ~3L logarithms: naive summation error <= (3L) eps sum |terms|.
+    # float64 allowance (ignored by certified backends): rounding of the products (Higham,
+    # Thm 3.5) times kappa = || |W_L|..|W_1| ||_F / ||W_L..W_1||_F, and of ~3L logarithms.
     _, l_abs = scaled_product([np.abs(W) for W in inst["W0"]])
-    kappa = math.exp(min(l_abs - lW, 700.0))
+    lW_f, lA_f = ops.mid(lW), ops.mid(lA)
+    kappa = math.exp(min(l_abs - lW_f, 700.0))
     rel = 1.01 * (L * max(dims) + L + 2) * EPS * kappa
-    tol = 4 * rel + 8 * EPS
     log_terms = (abs(math.log(alpha)) + float(np.sum(np.abs(np.log(np.sqrt(d) * sig))))
-                 + float(np.sum(np.abs(np.log(sig)))) + abs(lW) + abs(lA))
-    tol_log = 2 * rel + 3 * (L + 2) * EPS * log_terms
+                 + float(np.sum(np.abs(np.log(sig)))) + abs(lW_f) + abs(lA_f))
+    tol = ops.scalar(exact_const(p["tol"]))
     return [
         Condition("direction of alpha W_{L:1} = direction of beta A_{L:1}",
-                  ops.scalar(np.linalg.norm(PW - PA)), "<=", ops.scalar(tol),
-                  context=f"L={L}"),
+                  ops.fro_norm(ops.sub(PW, PA)), "<=", tol, context=f"L={L}",
+                  float_tol=4 * rel + 8 * EPS),
         Condition("log ||alpha W_{L:1}||_F = log ||beta A_{L:1}||_F",
-                  ops.scalar(abs((math.log(alpha) + lW) - (log_beta + lA))), "<=",
-                  ops.scalar(tol_log), context=f"L={L}, log-scale {lW:.1f}"),
+                  abs_ops(ops, (ops.log(ops.scalar(alpha)) + lW) - (log_beta + lA)), "<=", tol,
+                  context=f"L={L}, log-scale {lW_f:.1f}",
+                  float_tol=2 * rel + 3 * (L + 2) * EPS * log_terms),
     ]
+
+
+def abs_ops(ops: Any, x: Any) -> Any:
+    """``|x|`` in the vocabulary: the Frobenius norm of the 1x1 matrix ``x I_1``."""
+    return ops.fro_norm(ops.scale(x, ops.eye(1)))
 
 
 register(Result(
     id="hxp20.def5_1", title="Rescaled weights A_i = W_i/(sqrt(d_i) sigma_i), beta",
+    certifiable=True,  # issue 13: renormalised products and logs in ops
     source=Source(PAPER, "§5.1"),
     statement=r"A_i=\frac{W_i}{\sqrt{d_i}\sigma_i},\ \beta=\alpha\prod_i\sqrt{d_i}\sigma_i,\ "
               r"\alpha W_{L:1}=\beta A_{L:1}",
     kind="definition",
     check=Deterministic(_def51_sample, lambda i, o, p: [], _def51_conclusions),
-    params={"L_choices": [2, 5, 20, 300], "max_width": 4, "sigma_power": 1.0},
+    params={"L_choices": [2, 5, 20, 300], "max_width": 4, "sigma_power": 1.0, "tol": 1e-12},
     profiles={"full": {"instances": 200, "L_choices": [2, 5, 20, 300, 1000]}},
     broken={"sigma_power": 2.0},
     instances=16,
     notes="Compared in log-scale with per-layer renormalisation (scaled_product): at L=300 "
           "with sigma in [e^-2.5, e^2.5] the products lie far outside float64's range. "
-          "Broken: beta with sigma_i^2 in place of sigma_i.",
+          "Broken: beta with sigma_i^2 in place of sigma_i. Certified backends compare "
+          "against tol = 1e-12 (the identity is exact; sqrt(d_i) and the logarithms are "
+          "enclosures, so an exact 0 cannot be decided), float64 against tol + its rounding "
+          "allowance.",
 ))
 
 
@@ -526,39 +598,42 @@ def _gamma_sample(rng: np.random.Generator, p: Params) -> list[Instance]:
 
 
 def _gamma_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    import mpmath as mp
-
-    with mp.workdps(p["dps"]):
-        a = mp.mpf(inst["a"])
-        ratio2 = (mp.gamma(a + mp.mpf(1) / 2) / mp.gamma(a)) ** 2
-        d = 2 * a
-        rhs2 = mp.sqrt(1 - 2 * mp.mpf(p["kappa"]) / d)
-        cd = mp.sqrt(2 / d) * mp.gamma((d + 1) / 2) / mp.gamma(d / 2)
-        conds = [
-            Condition("(Gamma(a+1/2)/Gamma(a))^2 <= a - 0.1", ops.scalar(float(ratio2)), "<=",
-                      ops.scalar(float(a - mp.mpf(p["kappa"]))), context=f"a={inst['a']:.6g}"),
-            Condition("c(2a) <= sqrt(1 - 0.2/(2a))", ops.scalar(float(cd)), "<=",
-                      ops.scalar(float(rhs2)), context=f"d={float(d):.6g}"),
-            # (1 - 0.1/d)^2 - (1 - 0.2/d) = 0.01/d^2: decided on the slack, in mpmath.
-            Condition("sqrt(1 - 0.2/d) <= 1 - 0.1/d  [(1-0.1/d)^2 - (1-0.2/d) >= 0]",
-                      ops.scalar(float((1 - mp.mpf(p["kappa"]) / d) ** 2 - rhs2**2)), ">=",
-                      ops.scalar(0.0), context=f"d={float(d):.6g}"),
-        ]
-    return conds
+    """All in ``ops``: the Gamma ratio through ``ops.gamma_ratio`` (Arb's Gamma under the
+    certified backends, mpmath at 30 digits rounded under float64), ``kappa`` exact."""
+    a = ops.scalar(inst["a"])
+    kappa = ops.scalar(exact_const(p["kappa"]))
+    half = ops.scalar(Fraction(1, 2))
+    one = ops.scalar(1)
+    r = ops.gamma_ratio(a, half)
+    d = ops.scalar(2) * a
+    rhs2 = ops.sqrt(one - ops.scalar(2) * kappa / d)
+    cd = ops.sqrt(ops.scalar(2) / d) * ops.gamma_ratio(d / ops.scalar(2), half)
+    slack = (one - kappa / d) * (one - kappa / d) - rhs2 * rhs2
+    return [
+        Condition("(Gamma(a+1/2)/Gamma(a))^2 <= a - 0.1", r * r, "<=", a - kappa,
+                  context=f"a={inst['a']:.6g}"),
+        Condition("c(2a) <= sqrt(1 - 0.2/(2a))", cd, "<=", rhs2,
+                  context=f"d={2 * inst['a']:.6g}"),
+        # (1 - 0.1/d)^2 - (1 - 0.2/d) = 0.01/d^2
+        Condition("sqrt(1 - 0.2/d) <= 1 - 0.1/d  [(1-0.1/d)^2 - (1-0.2/d) >= 0]",
+                  slack, ">=", ops.scalar(0), context=f"d={2 * inst['a']:.6g}"),
+    ]
 
 
 register(Result(
     id="hxp20.ineq_gamma", title="Gamma-ratio bound Gamma(a+1/2)/Gamma(a) <= sqrt(a-0.1)",
+    certifiable=True,  # issue 13: Gamma ratios via ops.gamma_ratio (Arb)
     source=Source(PAPER, "§5.1, proof of Lemma 5.3 (Qi & Luo 2012)"),
     statement=r"\frac{\Gamma(a+\frac12)}{\Gamma(a)}\le\sqrt{a-0.1}\ \ \forall a\ge\tfrac12;\ "
               r"\ \mathbb E\sqrt{Z_k}\le\sqrt{1-\tfrac{0.2}{d_k}}\le1-\tfrac{0.1}{d_k}",
     kind="inequality",
     check=Deterministic(_gamma_sample, lambda i, o, p: [], _gamma_conclusions),
-    params={"n_random": 8, "dps": 40, "kappa": 0.1},
+    params={"n_random": 8, "kappa": 0.1},
     profiles={"full": {"n_random": 500}},
     broken={"kappa": 0.2},
     instances=1,
-    notes="mpmath at 40 digits; the slack is 0.0817 at a = 1/2 (its minimum) and tends to "
+    notes="Gamma ratios by ops.gamma_ratio (Arb enclosures under ball; mpmath at 30 digits "
+          "under float64); the slack is 0.0817 at a = 1/2 (its minimum) and tends to "
           "0.15. Broken: 0.2 in place of 0.1 (fails at a = 1/2: 1/pi = 0.318 > 0.3).",
 ))
 
@@ -666,21 +741,45 @@ def _net_hypotheses(inst: Instance, ops: Any, p: Params) -> list[Condition]:
                       ops.scalar(max(inst["sizes"])), "<=", ops.scalar(p["max_block"]))]
 
 
+def half_net_integer(s: int) -> np.ndarray:
+    """The directions of :func:`half_net` as primitive integer vectors ``k`` (``g = h k``;
+    the net point is ``k / ||k||``, so ``||A u|| = ||A k|| / ||k||`` is exact rational data
+    up to one square root: no rounded unit vector enters the certified arithmetic)."""
+    h = 1.0 / (2.0 * math.sqrt(s))
+    kmax = math.ceil(1.0 / h + 0.5)
+    axis = np.arange(-kmax, kmax + 1)
+    K = np.stack(np.meshgrid(*([axis] * s), indexing="ij"), axis=-1).reshape(-1, s)
+    K = K[np.any(K != 0, axis=1)]
+    g = np.gcd.reduce(np.abs(K), axis=1)
+    return np.unique(K[g == 1], axis=0).astype(float)
+
+
 def _net_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
+    """In ``ops``: ``tau = max_k ||A k|| / ||k||`` over the integer directions of the block
+    nets (any net point's value is a lower bound on tau, so a mid-based argmax is sound),
+    the factor ``3 sqrt(q)`` exact."""
     A = ops.asarray(inst["A"])
-    q = len(inst["sizes"])
+    sizes = inst["sizes"]
+    d, q = sum(sizes), len(sizes)
     tau = None
-    for v in _net_points(inst["sizes"]):
-        val = ops.fro_norm(ops.matmul(A, ops.asarray(v)))  # ||v|| = 1 up to rounding
-        tau = val if tau is None else (val if ops.mid(val) > ops.mid(tau) else tau)
-    rhs = ops.scalar(p["factor"] * math.sqrt(q)) * tau
+    off = 0
+    for s in sizes:
+        for k in half_net_integer(s):
+            v = np.zeros((d, 1))
+            v[off:off + s, 0] = k
+            V = ops.asarray(v)
+            val = ops.fro_norm(ops.matmul(A, V)) / ops.fro_norm(V)
+            tau = val if tau is None else (val if ops.mid(val) > ops.mid(tau) else tau)
+        off += s
+    rhs = ops.scalar(exact_const(p["factor"])) * ops.sqrt(ops.scalar(q)) * tau
     return [Condition("||A|| <= 3 sqrt(q) max_{v in nets} ||A v||", ops.spec_norm(A), "<=", rhs,
-                      context=f"{inst['mode']}, blocks={inst['sizes']}",
+                      context=f"{inst['mode']}, blocks={sizes}",
                       float_tol=64 * EPS * float(np.linalg.norm(inst["A"])))]
 
 
 register(Result(
     id="hxp20.lem5_3_net", title="Partitioned 1/2-net argument (proof of Lemma 5.3)",
+    certifiable=True,  # issue 13: net directions as integer vectors, all in ops
     source=Source(PAPER, "§5.1, proof of Lemma 5.3"),
     statement=r"\|Av\|\le\tau\|v\|\ \forall v\in\textstyle\bigcup_l\mathcal N_l\ \Rightarrow\ "
               r"\|A\|\le3\sqrt q\,\tau",
@@ -749,55 +848,56 @@ def _lem54_sample(rng: np.random.Generator, p: Params) -> Instance:
 
 
 def _lem54_hypotheses(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    eps = inst["eps"]
-    worst = max(float(np.linalg.norm(a - a0, 2)) for a, a0 in zip(inst["A"], inst["A0"],
-                                                                  strict=True))
-    return [Condition("max_k ||A_k - A_k(0)|| <= eps", ops.scalar(worst), "<=", ops.scalar(eps),
-                      context=inst["mode"])]
+    """``||A_k - A_k(0)|| <= eps`` for every layer, in ``ops``."""
+    eps = ops.scalar(inst["eps"])
+    return [Condition("max_k ||A_k - A_k(0)|| <= eps",
+                      ops.spec_norm(ops.sub(ops.asarray(a), ops.asarray(a0))), "<=", eps,
+                      context=f"{inst['mode']}, k={k}")
+            for k, (a, a0) in enumerate(zip(inst["A"], inst["A0"], strict=True), start=1)]
 
 
 def _lem54_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    A0, A, L = inst["A0"], inst["A"], inst["L"]
-    eps = inst["eps"]
-    N0 = pair_norms(A0)
-    K = max(1.0, float(np.nanmax(N0)))
+    """(a) for every pair and (b) for every pair with ``j - i >= L/4`` (L >= 40), in ``ops``:
+    ``binom_tail`` as ``(1+x)^n - 1`` and ``(1+x)^n - 1 - n x`` (exact expansions), K and tau
+    picked by midpoint from the init pair norms (lower bounds of the maxima; both bounds
+    increase with K and tau, so this is stricter than the lemma)."""
+    A0 = [ops.asarray(a) for a in inst["A0"]]
+    A = [ops.asarray(a) for a in inst["A"]]
+    L = inst["L"]
+    eps = ops.scalar(inst["eps"])
+    N0 = pair_norms_ops(ops, A0)
+    K = _argmax_mid(ops, [ops.scalar(1)] + list(N0.values()))
+    g10 = math.ceil(L / 10)
+    long10 = [v for (i, j), v in N0.items() if j - i >= g10]
+    tau = _argmax_mid(ops, long10) if long10 else None
     x = K * eps
-    worst_a, where_a = -np.inf, ""
-    worst_b, where_b = -np.inf, ""
-    g10 = L / 10
-    mask10 = np.triu(np.ones((L, L), dtype=bool), k=math.ceil(g10))
-    tau = float(np.max(N0[mask10])) if mask10.any() else np.nan
+    one = ops.scalar(1)
+    conds = []
+    ctx = f"{inst['mode']}, L={L}, d={inst['d']}"
     for i in range(1, L + 1):
         P, P0 = None, None
         for j in range(i, L + 1):
-            P = A[j - 1] if P is None else A[j - 1] @ P
-            P0 = A0[j - 1] if P0 is None else A0[j - 1] @ P0
+            P = A[j - 1] if P is None else ops.matmul(A[j - 1], P)
+            P0 = A0[j - 1] if P0 is None else ops.matmul(A0[j - 1], P0)
             n = j - i + 1 + p["n_offset"]
-            bound_a = K * binom_tail(n, x, 1) if n > 0 else 0.0
-            dev = float(np.linalg.norm(P - P0, 2))
-            ra = dev / bound_a if bound_a > 0 else (math.inf if dev > 0 else 0.0)
-            if ra > worst_a:
-                worst_a, where_a = ra, f"(i,j)=({i},{j})"
-            if L >= 40 and j - i >= L / 4:
-                bound_b = tau + n * tau * K * eps + K * binom_tail(n, x, 2)
-                rb = float(np.linalg.norm(P, 2)) / bound_b
-                if rb > worst_b:
-                    worst_b, where_b = rb, f"(i,j)=({i},{j})"
-    tol = 1e-12
-    conds = [Condition("(a) max_{i<=j} ||A_{j:i} - A_{j:i}(0)|| / (K[(1+K eps)^n - 1]) <= 1",
-                       ops.scalar(worst_a), "<=", ops.scalar(1.0),
-                       context=f"{inst['mode']}, L={L}, d={inst['d']}, {where_a}",
-                       float_tol=tol)]
-    if L >= 40:
-        conds.append(Condition(
-            "(b) max_{j-i>=L/4} ||A_{j:i}|| / (tau + n tau K eps + K[(1+K eps)^n-1-nK eps]) <= 1",
-            ops.scalar(worst_b), "<=", ops.scalar(1.0),
-            context=f"{inst['mode']}, L={L}, d={inst['d']}, {where_b}", float_tol=tol))
+            grow = ops.power(one + x, n) if n > 0 else one
+            conds.append(Condition(
+                "(a) ||A_{j:i} - A_{j:i}(0)|| <= K[(1+K eps)^n - 1]",
+                ops.spec_norm(ops.sub(P, P0)), "<=", K * (grow - one),
+                context=f"{ctx}, (i,j)=({i},{j})", float_tol=1e-12 * ops.mid(K)))
+            if L >= 40 and j - i >= L / 4 and tau is not None:
+                nn = ops.scalar(max(n, 0))
+                rhs = tau + nn * tau * x + K * (grow - one - nn * x)
+                conds.append(Condition(
+                    "(b) ||A_{j:i}|| <= tau + n tau K eps + K[(1+K eps)^n-1-nK eps]",
+                    ops.spec_norm(P), "<=", rhs, context=f"{ctx}, (i,j)=({i},{j})",
+                    float_tol=1e-12 * ops.mid(rhs)))
     return conds
 
 
 register(Result(
     id="hxp20.lem5_4", title="Perturbation stability of the product bounds (Lemma 5.4)",
+    certifiable=True,  # issue 13: every pair, K, tau, (1+x)^n in ops
     source=Source(PAPER, "§5.1, Lemma 5.4; part (b) App. B.2", "eq. (12)"),
     statement=r"\|A_{j:i}-A_{j:i}(0)\|\le K[(1+K\varepsilon)^{n}-1];\ j-i\ge L/4,\ L\ge40:\ "
               r"\|A_{j:i}\|\le\tau+n\tau K\varepsilon+K[(1+K\varepsilon)^n-1-nK\varepsilon]",
@@ -878,38 +978,83 @@ def _eq12_sample(rng: np.random.Generator, p: Params) -> Instance:
             "target": (int(i) + 1, int(j) + 1)}
 
 
+def pair_norms_ops(ops: Any, As: list[Any]) -> dict[tuple[int, int], Any]:
+    """``{(i, j): ||A_{j:i}||}`` (1-indexed, spectral) in the vocabulary."""
+    out: dict[tuple[int, int], Any] = {}
+    L = len(As)
+    for i in range(1, L + 1):
+        P = None
+        for j in range(i, L + 1):
+            P = As[j - 1] if P is None else ops.matmul(As[j - 1], P)
+            out[(i, j)] = ops.spec_norm(P)
+    return out
+
+
+def _argmax_mid(ops: Any, vals: list[Any]) -> Any:
+    """The value with the largest midpoint: a lower bound on the max of the exact values."""
+    best = vals[0]
+    for v in vals[1:]:
+        if ops.mid(v) > ops.mid(best):
+            best = v
+    return best
+
+
+def _eq12_KT(ops: Any, inst: Instance) -> tuple[dict, Any, Any]:
+    """Init pair norms, and enclosures of K = max(1, max ||A_{j:i}(0)||) and tau = max_{j-i >=
+    L/10} ||A_{j:i}(0)|| picked by midpoint (lower bounds on the exact maxima: used only
+    where a smaller value makes the condition stricter)."""
+    L = inst["L"]
+    N0 = pair_norms_ops(ops, [ops.asarray(a) for a in inst["A0"]])
+    K = _argmax_mid(ops, [ops.scalar(1)] + list(N0.values()))
+    g10 = math.ceil(L / 10)
+    tau = _argmax_mid(ops, [v for (i, j), v in N0.items() if j - i >= g10])
+    return N0, K, tau
+
+
 def _eq12_hypotheses(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    L, K, tau, rho = inst["L"], inst["K"], inst["tau"], inst["rho"]
-    worst = max(float(np.linalg.norm(a - a0, 2)) for a, a0 in zip(inst["A"], inst["A0"],
-                                                                  strict=True))
-    # every constant and product enters the arithmetic exactly (no float64 pre-rounding)
-    LKr = ops.scalar(L) * ops.scalar(K) * ops.scalar(rho)
-    return [Condition("L >= 40", ops.scalar(L), ">=", ops.scalar(40)),
-            Condition("||A_k - A_k(0)|| <= rho", ops.scalar(worst), "<=", ops.scalar(rho)),
-            Condition("EC of 'O(L^4) e^{-0.6c1L} <= 1/2': L K rho <= 1/2",
-                      LKr, "<=", ops.scalar(Fraction(1, 2))),
-            Condition("EC of 'e^{-0.6 c1 L s}(..) <= e^{-0.5 c1 L s}': (L K rho)^2 <= 2.5 tau/K",
-                      ops.power(LKr, 2), "<=",
-                      ops.scalar(Fraction(5, 2)) * ops.scalar(tau) / ops.scalar(K))]
+    """In ``ops``, with K and tau recomputed from ``A(0)`` (the stored floats are not used):
+    'L K rho <= 1/2' as ``L rho max(1, N) <= 1/2`` for every init pair norm N (max <= c iff
+    each <= c), and '(L K rho)^2 <= 2.5 tau/K' as ``(L rho)^2 max(1, N)^3 <= 2.5 tau_pick``
+    for every N (tau_pick <= tau: stricter)."""
+    L, rho = inst["L"], ops.scalar(inst["rho"])
+    N0, _, tau = _eq12_KT(ops, inst)
+    Lr = ops.scalar(L) * rho
+    conds = [Condition("L >= 40", ops.scalar(L), ">=", ops.scalar(40))]
+    for k, (a, a0) in enumerate(zip(inst["A"], inst["A0"], strict=True), start=1):
+        conds.append(Condition("||A_k - A_k(0)|| <= rho",
+                               ops.spec_norm(ops.sub(ops.asarray(a), ops.asarray(a0))), "<=",
+                               rho, context=f"k={k}"))
+    for ij, n in [((0, 0), ops.scalar(1))] + list(N0.items()):
+        conds.append(Condition("EC of 'O(L^4) e^{-0.6c1L} <= 1/2': L K rho <= 1/2",
+                               Lr * n, "<=", ops.scalar(Fraction(1, 2)), context=f"N{ij}"))
+        conds.append(Condition(
+            "EC of 'e^{-0.6 c1 L s}(..) <= e^{-0.5 c1 L s}': (L K rho)^2 <= 2.5 tau/K",
+            Lr * Lr * n * n * n, "<=", ops.scalar(Fraction(5, 2)) * tau, context=f"N{ij}"))
+    return conds
 
 
 def _eq12_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    L, K, tau = inst["L"], inst["K"], inst["tau"]
-    N = pair_norms(inst["A"])
-    mask4 = np.triu(np.ones((L, L), dtype=bool), k=math.ceil(L / 4))
-    return [
-        Condition("(12a) max_{i<=j} ||A_{j:i}|| <= 2K   [O(L^3), K = max ||A_{j:i}(0)||]",
-                  ops.scalar(float(np.nanmax(N))), "<=", ops.scalar(p["const_all"] * K),
-                  context=f"L={L}, d={inst['d']}, aligned on {inst['target']}",
-                  float_tol=1e-12 * K),
-        Condition("(12b) max_{j-i>=L/4} ||A_{j:i}|| <= 3 tau   [O(e^{-c1 L}), tau = e^{-c1 L}]",
-                  ops.scalar(float(np.max(N[mask4]))), "<=", ops.scalar(p["const_long"] * tau),
-                  context=f"L={L}, d={inst['d']}", float_tol=1e-12 * tau),
-    ]
+    """(12a) ``||A_{j:i}|| <= 2K`` and (12b) ``||A_{j:i}|| <= 3 tau`` (j - i >= L/4) for every
+    pair, in ``ops``; K, tau picked by midpoint from the init (lower bounds: stricter)."""
+    L = inst["L"]
+    _, K, tau = _eq12_KT(ops, inst)
+    N = pair_norms_ops(ops, [ops.asarray(a) for a in inst["A"]])
+    g4 = math.ceil(L / 4)
+    ca, cl = ops.scalar(exact_const(p["const_all"])), ops.scalar(exact_const(p["const_long"]))
+    ctx = f"L={L}, d={inst['d']}, aligned on {inst['target']}"
+    conds = [Condition("(12a) max_{i<=j} ||A_{j:i}|| <= 2K   [O(L^3), K = max ||A_{j:i}(0)||]",
+                       v, "<=", ca * K, context=f"{ctx}, (i,j)={ij}",
+                       float_tol=1e-12 * ops.mid(K)) for ij, v in N.items()]
+    conds += [Condition("(12b) max_{j-i>=L/4} ||A_{j:i}|| <= 3 tau   [O(e^{-c1 L}), "
+                        "tau = e^{-c1 L}]", v, "<=", cl * tau, context=f"{ctx}, (i,j)={ij}",
+                        float_tol=1e-12 * ops.mid(tau))
+              for ij, v in N.items() if ij[1] - ij[0] >= g4]
+    return conds
 
 
 register(Result(
     id="hxp20.eq12", title="Product bounds (12) in the initial neighbourhood",
+    certifiable=True,  # issue 13: K, tau, all pair norms and the ECs in ops
     source=Source(PAPER, "§5.1, Lemma 5.4", "eq. (12)"),
     statement=r"\|A_i-A_i(0)\|\le\rho\ \forall i\Rightarrow\|A_{j:i}\|\le O(L^3)\ \forall i\le j,"
               r"\ \|A_{j:i}\|\le O(e^{-c_1L^\gamma})\ (j-i\ge L/4)",
@@ -950,46 +1095,53 @@ def _lem55_sample(rng: np.random.Generator, p: Params) -> Instance:
     return {"W": Ws, "X": X, "Y": Y, "alpha": alpha, "sigmas": sig, "dims": dims}
 
 
+def _u_threshold(ops: Any, p: Params) -> Any:
+    """The printed threshold ``sqrt(1.2) - 1`` as an enclosure (``U_THRESHOLD`` is its rounded
+    double); any other value (the broken variant) as the rational it stands for."""
+    if p["u_threshold"] == U_THRESHOLD:
+        return ops.sqrt(ops.scalar(Fraction(6, 5))) - ops.scalar(1)
+    return ops.scalar(exact_const(p["u_threshold"]))
+
+
 def _lem55_hypotheses(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     prob = Problem(X=inst["X"], Y=inst["Y"], dims=inst["dims"], alpha=inst["alpha"])
-    U = kernels.forward(prob, inst["W"])
-    return [Condition("||U||_F < (sqrt(1.2)-1) ||Y||_F", ops.scalar(np.linalg.norm(U)), "<",
-                      ops.scalar(p["u_threshold"] * np.linalg.norm(inst["Y"])))]
+    U = network.forward(ops, prob, [ops.asarray(w) for w in inst["W"]])
+    return [Condition("||U||_F < (sqrt(1.2)-1) ||Y||_F", ops.fro_norm(U), "<",
+                      _u_threshold(ops, p) * ops.fro_norm(ops.asarray(inst["Y"])))]
 
 
 def _lem55_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    dims, sig, alpha = inst["dims"], inst["sigmas"], inst["alpha"]
+    """All in ``ops``. The gradient bound ``beta/(sqrt(d_i) s_i) ||A_{L:i+1}|| ||U-Y||_F ||X||
+    ||A_{i-1:1}||`` is evaluated as ``alpha ||W_{L:i+1}|| ||U-Y||_F ||X|| ||W_{i-1:1}||``: the
+    factors ``sqrt(d_k) sigma_k`` cancel exactly (A_k = W_k / (sqrt(d_k) sigma_k), beta =
+    alpha prod_k sqrt(d_k) sigma_k, see hxp20.def5_1), so rank-one equality cases stay exact
+    rationals that the fmpq step decides instead of irrational ties."""
+    dims, alpha = inst["dims"], inst["alpha"]
     prob = Problem(X=inst["X"], Y=inst["Y"], dims=dims, alpha=alpha)
-    val, G = kernels.loss_and_gradients(prob, inst["W"])
-    y2 = float(np.sum(inst["Y"] ** 2))
-    sc = np.sqrt(np.asarray(dims[1:], dtype=float)) * sig
-    beta = alpha * float(np.prod(sc))
-    As = [W / s for W, s in zip(inst["W"], sc, strict=True)]
-    L = len(As)
-    R = kernels.forward(prob, inst["W"]) - inst["Y"]
-    xnorm = float(np.linalg.norm(inst["X"], 2))
-    conds = [Condition("loss > 0.4 ||Y||_F^2", ops.scalar(val), ">",
-                       ops.scalar(BAND_LO_Q) * ops.scalar(y2)),
-             Condition("loss < 0.6 ||Y||_F^2", ops.scalar(val), "<",
-                       ops.scalar(BAND_HI_Q) * ops.scalar(y2))]
+    Ws = [ops.asarray(w) for w in inst["W"]]
+    val = network.loss(ops, prob, Ws)
+    G = network.gradients(ops, prob, Ws)
+    ny = ops.fro_norm(ops.asarray(inst["Y"]))
+    y2 = ny * ny
+    L = len(Ws)
+    R = ops.sub(network.forward(ops, prob, Ws), ops.asarray(inst["Y"]))
+    rn = ops.fro_norm(R)
+    xnorm = ops.spec_norm(ops.asarray(inst["X"]))
+    conds = [Condition("loss > 0.4 ||Y||_F^2", val, ">", ops.scalar(BAND_LO_Q) * y2),
+             Condition("loss < 0.6 ||Y||_F^2", val, "<", ops.scalar(BAND_HI_Q) * y2)]
     for i in range(1, L + 1):
-        left = np.eye(dims[i])
-        for k in range(i + 1, L + 1):
-            left = As[k - 1] @ left
-        right = np.eye(dims[0])
-        for k in range(1, i):
-            right = As[k - 1] @ right
-        bound = beta / sc[i - 1] * np.linalg.norm(left, 2) * float(
-            np.linalg.norm(R)) * xnorm * np.linalg.norm(right, 2)
-        g = float(np.linalg.norm(G[i - 1]))
+        left = network.partial_product(ops, Ws, i + 1, L, dim_i=dims[i])
+        right = network.partial_product(ops, Ws, 1, i - 1, dim_i=dims[0])
+        bound = (ops.scalar(alpha) * ops.spec_norm(left) * rn * xnorm * ops.spec_norm(right))
         conds.append(Condition("||grad_i||_F <= beta/(sqrt(d_i)s_i)||A_{L:i+1}|| ||U-Y||_F "
-                               "||X|| ||A_{i-1:1}||", ops.scalar(g), "<=", ops.scalar(bound),
-                               context=f"layer {i}/{L}", float_tol=1e-12 * bound))
+                               "||X|| ||A_{i-1:1}||", ops.fro_norm(G[i - 1]), "<=", bound,
+                               context=f"layer {i}/{L}", float_tol=1e-12 * ops.mid(bound)))
     return conds
 
 
 register(Result(
     id="hxp20.lem5_5", title="Loss plateau and tiny gradients near init (Lemma 5.5)",
+    certifiable=True,  # issue 13: band and gradient bound in ops
     source=Source(PAPER, "§5.1, Lemma 5.5; proof App. B.3"),
     statement=r"(12)\Rightarrow0.4\|Y\|_F^2<\ell<0.6\|Y\|_F^2,\ \|\nabla_{W_i}\ell\|\le"
               r"(\sqrt{d_i}\sigma_i)^{-1}e^{-0.9c_1L^\gamma}",
@@ -1085,51 +1237,94 @@ def _nbhd_sample(rng: np.random.Generator, p: Params) -> Instance:
     return {"A0": As0, "X": X, "Y": Y, "rho": rho, "eta": eta, "T": T, "L": L, "d": d}
 
 
+def max_ops(ops: Any, a: Any, b: Any) -> Any:
+    """``max(a, b) = (a + b + |a - b|) / 2`` in the vocabulary (an enclosure of the exact max)."""
+    return (a + b + abs_ops(ops, a - b)) / ops.scalar(2)
+
+
+def _nbhd_bounds_ops(ops: Any, inst: Instance) -> tuple[list[Any], Any]:
+    """:func:`_nbhd_bounds` in ``ops`` (unit layer scales, beta = 1): upper enclosures of the
+    per-layer gradient bounds g_i on N_rho and of the bound on ||U||_F, with K = max(1, max
+    ||A_{j:i}(0)||) as an enclosure of the exact maximum."""
+    A0 = [ops.asarray(a) for a in inst["A0"]]
+    L = len(A0)
+    N0 = pair_norms_ops(ops, A0)
+    K = ops.scalar(1)
+    for v in N0.values():
+        K = max_ops(ops, K, v)
+    rho = ops.scalar(inst["rho"])
+    one = ops.scalar(1)
+    X = ops.asarray(inst["X"])
+    xF, x2, yF = ops.fro_norm(X), ops.spec_norm(X), ops.fro_norm(ops.asarray(inst["Y"]))
+
+    def B(i: int, j: int) -> Any:  # bound on ||A_{j:i}|| over N_rho (1-indexed)
+        if j < i:
+            return one
+        return N0[(i, j)] + K * (ops.power(one + K * rho, j - i + 1) - one)
+
+    u_bound = B(1, L) * xF
+    g = [B(i + 1, L) * (yF + u_bound) * x2 * B(1, i - 1) for i in range(1, L + 1)]
+    return g, u_bound
+
+
 def _nbhd_hypotheses(inst: Instance, ops: Any, p: Params) -> list[Condition]:
+    """In ``ops``: the band bound ``||U||_F <= u_bound < (sqrt(1.2) - 1) ||Y||_F`` (||Y||_F = 1
+    by construction, measured) and ``T <= floor(rho / (eta g_i))`` as ``T eta g_i <= rho`` for
+    every layer (T is an integer)."""
     if inst.get("skip"):
         return [Condition("a radius rho with certified band exists", ops.scalar(0), ">",
                           ops.scalar(0), context=f"L={inst['L']}, d={inst['d']}")]
-    g, ub = _nbhd_bounds(pair_norms(inst["A0"]), inst["rho"], 1.0, float(np.linalg.norm(inst["X"])),
-                         float(np.linalg.norm(inst["X"], 2)), 1.0)
-    return [Condition("on N_rho: ||U||_F <= bound < 0.0954 ||Y||_F (band, lem5_5 EC i)",
-                      ops.scalar(ub), "<", ops.scalar(U_THRESHOLD)),
-            Condition("T <= min_i floor(rho sqrt(d_i) sigma_i / (eta g_i))",
-                      ops.scalar(inst["T"]), "<=",
-                      ops.scalar(math.floor(inst["rho"] / (inst["eta"] * g.max()))))]
+    g, ub = _nbhd_bounds_ops(ops, inst)
+    thr = ops.sqrt(ops.scalar(Fraction(6, 5))) - ops.scalar(1)
+    conds = [Condition("on N_rho: ||U||_F <= bound < 0.0954 ||Y||_F (band, lem5_5 EC i)",
+                       ub, "<", thr * ops.fro_norm(ops.asarray(inst["Y"])))]
+    T, eta, rho = ops.scalar(inst["T"]), ops.scalar(inst["eta"]), ops.scalar(inst["rho"])
+    conds += [Condition("T <= min_i floor(rho sqrt(d_i) sigma_i / (eta g_i))", T * eta * gi, "<=",
+                        rho, context=f"i={i}") for i, gi in enumerate(g, start=1)]
+    return conds
 
 
 def _nbhd_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
+    """GD in ``ops`` for T steps from the stored start (under certified backends the balls
+    contain the exact GD iterates); at every step the loss band and the drift of every
+    layer, stopping after the first step that is decided violated."""
     L, d = inst["L"], inst["d"]
     prob = Problem(X=inst["X"], Y=inst["Y"], dims=(d,) * (L + 1), alpha=1.0)
-    Ws = [a.copy() for a in inst["A0"]]
-    y2 = float(np.sum(inst["Y"] ** 2))
-    lo, hi, drift = np.inf, -np.inf, 0.0
-    A0s = np.stack(inst["A0"])
-    amax = float(np.max(np.abs(A0s))) * 1.01
+    A0 = [ops.asarray(a) for a in inst["A0"]]
+    Ws = list(A0)
+    ny = ops.fro_norm(ops.asarray(inst["Y"]))
+    y2 = ny * ny
+    lo_q, hi_q = ops.scalar(BAND_LO_Q) * y2, ops.scalar(BAND_HI_Q) * y2
+    rho = ops.scalar(inst["rho"])
     T = int(round(inst["T"] * p["time_factor"]))
-    for _t in range(T + 1):
-        val, G = kernels.loss_and_gradients(prob, Ws)
-        lo, hi = min(lo, val), max(hi, val)
-        drift = max(drift, float(np.max(np.linalg.norm(np.stack(Ws) - A0s, ord=2,
-                                                        axis=(1, 2)))))
-        if drift > inst["rho"] or not (BAND_LO * y2 < lo and hi < BAND_HI * y2):
-            break  # already violated: the remaining steps cannot repair it
-        Ws = [W - inst["eta"] * g for W, g in zip(Ws, G, strict=True)]
     ctx = f"L={L}, d={d}, T={T}, rho={inst['rho']:.3g}, eta={inst['eta']:.3g}"
-    return [Condition("min_{t<=T} loss > 0.4 ||Y||^2", ops.scalar(lo), ">",
-                      ops.scalar(BAND_LO_Q) * ops.scalar(y2), context=ctx),
-            Condition("max_{t<=T} loss < 0.6 ||Y||^2", ops.scalar(hi), "<",
-                      ops.scalar(BAND_HI_Q) * ops.scalar(y2), context=ctx),
-            # Rounding allowance: each float64 step W - eta g rounds every entry by
-            # <= eps |W|, so after T steps the computed drift may exceed the exact one by
-            # <= T d eps max|A| (spectral <= Frobenius <= d x max entry error).
-            Condition("max_{t<=T, i} ||A_i(t) - A_i(0)|| <= rho (stays in N_rho)",
-                      ops.scalar(drift), "<=", ops.scalar(inst["rho"]), context=ctx,
-                      float_tol=(T + 1) * d * EPS * 2 * amax)]
+    amax = float(np.max(np.abs(np.stack(inst["A0"])))) * 1.01
+    conds = []
+    for t in range(T + 1):
+        val = network.loss(ops, prob, Ws)
+        drift = None
+        for W, W0 in zip(Ws, A0, strict=True):
+            dv = ops.spec_norm(ops.sub(W, W0))
+            drift = dv if drift is None else max_ops(ops, drift, dv)
+        step = [Condition("min_{t<=T} loss > 0.4 ||Y||^2", val, ">", lo_q,
+                          context=f"{ctx}, t={t}"),
+                Condition("max_{t<=T} loss < 0.6 ||Y||^2", val, "<", hi_q,
+                          context=f"{ctx}, t={t}"),
+                # float64 allowance: each step W - eta g rounds every entry by <= eps |W|
+                Condition("max_{t<=T, i} ||A_i(t) - A_i(0)|| <= rho (stays in N_rho)",
+                          drift, "<=", rho, context=f"{ctx}, t={t}",
+                          float_tol=(t + 1) * d * EPS * 2 * amax)]
+        conds += step
+        if any(ops.compare(c.lhs, c.rel, c.rhs) is False for c in step):
+            break  # already violated: the remaining steps cannot repair it
+        if t < T:
+            Ws = network.gd_step(ops, prob, Ws, inst["eta"])
+    return conds
 
 
 register(Result(
     id="hxp20.def5_nbhd",
+    certifiable=True,  # issue 13: bounds, ECs and the GD run in ops (balls)
     title="Initial neighbourhood and the escape-time argument (Thm 5.1 proof)",
     source=Source(PAPER, "§5.1, proof of Theorem 5.1"),
     statement=r"\mathcal N_\rho=\{\|A_i-A_i(0)\|\le\rho\}:\ \ell\in(0.4,0.6)\|Y\|_F^2,\ "

@@ -251,7 +251,9 @@ _TRAJ_NOTE = ("An instance is one (trajectory, step) pair; each trajectory: Haar
               "init, X with ||X|| = 1 and kappa in kappa_choices, B at 50-99% of the EC limit "
               "B = m sigma^4/(7046 d_y ||X||^2) (so every EC hypothesis holds), Y = U(0) + D "
               "with l(0) in [0.5, 0.99] B. Rate inequalities are tested only while "
-              "l(t) >= 1e-20 l(0) (float64 floor); B and C at every step (B every B_stride).")
+              "l(t) >= 1e-20 l(0) (float64 floor); B and C at every step (B every B_stride). "
+              "Not certifiable (issue 13): the states are float64 GD iterates, not the exact "
+              "ones; certifying needs the shadowing balls (certify/shadowing.py).")
 
 
 def _traj_result(id_: str, title: str, section: str, statement: str, kind: str, parts: str,
@@ -415,7 +417,9 @@ register(Result(
           "s < T (B(s) via all sub-products), conclusions C(t+1) and the intermediate "
           "sum-of-gradient-norms chain for every t < T and layer i. B is sampled up to 3x "
           "the EC limit: Claim 4.3 itself needs no width condition. B(t) and C(t) are not "
-          "float-floor sensitive; A(s) is a hypothesis here.",
+          "float-floor sensitive; A(s) is a hypothesis here. Not certifiable (issue 13): the "
+          "states are float64 GD iterates, not the exact ones; certifying needs the "
+          "shadowing balls (certify/shadowing.py) on each trajectory.",
 ))
 
 
@@ -473,7 +477,8 @@ register(Result(
     instances=3,
     notes="Deterministic on the EC good event (the thm4_1_ind hypotheses), eta at the cap "
           "(1 - 1e-12 below it); each instance is an iterate of a float64 trajectory and the "
-          "step t -> t+1 is recomputed with ops. Only while l(t) >= 1e-20 l(0).",
+          "step t -> t+1 is recomputed with ops. Only while l(t) >= 1e-20 l(0). Not "
+          "certifiable (issue 13): the states are float64 GD iterates (needs shadowing balls).",
 ))
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from scipy import stats as sst
 
+from boundcheck.arith.constants import exact_const
 from boundcheck.check.registry import register
 from boundcheck.check.result import (
     Deterministic,
@@ -49,15 +50,26 @@ def _orth_dims(rng: np.random.Generator, p: Params) -> tuple[int, ...]:
 
 # --------------------------------------------------------------------------- eq. (4)
 def _eq4_sample(rng: np.random.Generator, p: Params) -> Instance:
+    """Haar layers ``W`` (float64's check) and, drawn last so that the float64 instance is
+    unchanged, exactly isometric dyadic layers ``V_exact`` of the same sizes (``W = sqrt(m)
+    V``), which certified backends check."""
     dims = _orth_dims(rng, p)
-    return {"dims": dims, "W": initialize("orthogonal", rng, dims)}
+    W = initialize("orthogonal", rng, dims)
+    V = initialize("orthogonal", rng, dims, normalized=True, exact=True)
+    return {"dims": dims, "W": W, "V_exact": V}
 
 
 def _eq4_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    """W_1^T W_1 = m I, W_i^T W_i = W_i W_i^T = m I (middle), W_L W_L^T = m I."""
-    dims, Ws = inst["dims"], inst["W"]
+    """W_1^T W_1 = m I, W_i^T W_i = W_i W_i^T = m I (middle), W_L W_L^T = m I.
+
+    float64: the Haar ``W`` (to roundoff). Certified backends: ``W = sqrt(m) V`` with ``V``
+    exactly isometric dyadic, the Gram ``W^T W = m V^T V`` formed with ``(sqrt m)^2 = m``
+    exactly, decided at radius 0."""
+    dims = inst["dims"]
+    exact = getattr(ops, "certified", False) and "V_exact" in inst
+    Ws = inst["V_exact"] if exact else inst["W"]
     m, L = dims[1], len(Ws)
-    target = p["gram_factor"] * m
+    target = ops.scalar(exact_const(p["gram_factor"])) * ops.scalar(m)
     conds = []
     for i, W in enumerate(Ws, start=1):
         A = ops.asarray(W)
@@ -67,15 +79,19 @@ def _eq4_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
         if i > 1:
             grams.append(("W_i W_i^T", ops.matmul(A, ops.transpose(A))))
         for name, G in grams:
+            if exact:
+                G = ops.scale(ops.scalar(m), G)
             n = ops.shape(G)[0]
-            dev = ops.fro_norm(ops.sub(G, ops.scale(ops.scalar(target), ops.eye(n))))
-            conds.append(Condition(f"{name} = m I", dev, "<=", ops.scalar(0.0),
-                                   context=f"i={i}", float_tol=8 * m * n * EPS * m))
+            dev = ops.fro_norm(ops.sub(G, ops.scale(target, ops.eye(n))))
+            conds.append(Condition(f"{name} = m I", dev, "<=", ops.scalar(0),
+                                   context=f"i={i}" + (", exact dyadic init" if exact else ""),
+                                   float_tol=8 * m * n * EPS * m))
     return conds
 
 
 register(Result(
     id="hxp20.eq4", title="Scaled orthogonal initialization",
+    certifiable=True,  # issue 13: exact dyadic init for certified backends
     source=Source(PAPER, "§4", "eq. (4)"),
     statement=r"W_1^\top W_1=mI_{d_x},\ W_i^\top W_i=W_iW_i^\top=mI_m,\ W_LW_L^\top=mI_{d_y},"
               r"\ \alpha=1/\sqrt{m^{L-1}d_y}",
@@ -85,7 +101,9 @@ register(Result(
     broken={"gram_factor": 1.05},
     instances=12,
     notes="Haar sampling by QR with sign correction; identities hold to roundoff "
-          "(allowance 8 m n eps m). m < max(d_x, d_y) is rejected with an InputError.",
+          "(allowance 8 m n eps m). m < max(d_x, d_y) is rejected with an InputError. "
+          "Certified backends (--backend ball) check exactly isometric dyadic layers of the "
+          "same sizes (W = sqrt(m) V, drawn after the Haar ones; only the init differs).",
 ))
 
 
@@ -135,9 +153,21 @@ register(Result(
 def _eq8_sample_factory(exact: bool):
     def sample(rng: np.random.Generator, p: Params) -> Instance:
         dims = _orth_dims(rng, p)
-        return {"dims": dims,
-                "V": initialize("orthogonal", rng, dims, normalized=True, exact=exact)}
+        out = {"dims": dims,
+               "V": initialize("orthogonal", rng, dims, normalized=True, exact=exact)}
+        if not exact:  # hxp20.eq8: exact dyadic layers of the same sizes, drawn last, for
+            # certified backends (the float64 Haar instance is unchanged)
+            out["V_exact"] = initialize("orthogonal", rng, dims, normalized=True, exact=True)
+        return out
     return sample
+
+
+def _eq8_haar_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
+    """hxp20.eq8: float64 on the Haar layers; certified backends on ``V_exact`` (a Haar
+    sample is not exactly orthogonal in float64, which certified arithmetic would see)."""
+    if getattr(ops, "certified", False) and "V_exact" in inst:
+        inst = {"dims": inst["dims"], "V": inst["V_exact"]}
+    return _eq8_conclusions(inst, ops, p)
 
 
 def _eq8_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
@@ -178,15 +208,18 @@ register(Result(
 
 register(Result(
     id="hxp20.eq8", title="Lemma 4.2 (8): sub-products are scaled isometries at init (Haar)",
+    certifiable=True,  # issue 13: exact dyadic layers for certified backends
     source=Source(PAPER, "§4.1, Lemma 4.2", "eq. (8)"),
     statement=r"\sigma_{\max}(W_{j:i}(0))=\sigma_{\min}(W_{j:i}(0))=m^{(j-i+1)/2}",
     kind="equation",
-    check=Deterministic(_eq8_sample_factory(exact=False), _none, _eq8_conclusions),
+    check=Deterministic(_eq8_sample_factory(exact=False), _none, _eq8_haar_conclusions),
     params=dict(_EQ8_PARAMS),
     broken={"shift": 1e-6},
     instances=12,
     notes="Haar layers in float64 (V units); rounding allowance 4 (len+1) m k eps. The full "
-          "product (1, L) is excluded as printed: W_{L:1}(0) is generally not isometric.",
+          "product (1, L) is excluded as printed: W_{L:1}(0) is generally not isometric. "
+          "Certified backends (--backend ball) check exactly isometric dyadic layers of the "
+          "same sizes drawn after the Haar ones (as hxp20.lem4_2 does), decided exactly.",
 ))
 
 
@@ -244,23 +277,39 @@ def _defB_sample(rng: np.random.Generator, p: Params) -> Instance:
             "delta": float(rng.choice([0.5, 0.1, 0.01, 1e-4]))}
 
 
+K_PRINTED = 4 + 6 * math.log(2)
+
+
 def _defB_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    """B_EC has the printed O(.) form with the explicit constant 4 + 6 ln 2 = 8.159."""
-    X, Wstar, d_y, r, delta = inst["X"], inst["Wstar"], inst["d_y"], inst["r"], inst["delta"]
-    B_ec = ec_initial_loss_bound(X, Wstar @ X, d_y, r, delta)
-    wn = float(np.linalg.norm(Wstar, 2)) if Wstar.size else 0.0
-    shape = (1 + math.log(r / delta) / d_y + wn**2) * float(np.sum(X * X))
-    return [Condition("B_EC <= K (1 + log(r/delta)/d_y + ||W*||^2) ||X||_F^2", ops.scalar(B_ec),
-                      "<=", ops.scalar(p["K"] * shape), float_tol=1e-12 * B_ec)]
+    """B_EC has the printed O(.) form with the explicit constant 4 + 6 ln 2 = 8.159.
+
+    All in ``ops``: ``delta`` as the rational it stands for, the logarithms and ``4 + 6 ln 2``
+    as enclosures (a K other than the printed float, e.g. the broken 3.0, as its rational)."""
+    X, Wstar, d_y, r = (ops.asarray(inst["X"]), ops.asarray(inst["Wstar"]), inst["d_y"],
+                        inst["r"])
+    delta = ops.scalar(exact_const(inst["delta"]))
+    dy, rr = ops.scalar(d_y), ops.scalar(r)
+    xF = ops.fro_norm(X)
+    x2 = xF * xF
+    wx = ops.fro_norm(ops.matmul(Wstar, X))
+    B_ec = (ops.scalar(4) + ops.scalar(6) * ops.log(ops.scalar(2) * rr / delta) / dy) * x2 \
+        + wx * wx
+    wn = ops.spec_norm(Wstar)
+    shape = (ops.scalar(1) + ops.log(rr / delta) / dy + wn * wn) * x2
+    K = (ops.scalar(4) + ops.scalar(6) * ops.log(ops.scalar(2)) if p["K"] == K_PRINTED
+         else ops.scalar(exact_const(p["K"])))
+    return [Condition("B_EC <= K (1 + log(r/delta)/d_y + ||W*||^2) ||X||_F^2", B_ec,
+                      "<=", K * shape, float_tol=1e-12 * ops.mid(B_ec))]
 
 
 register(Result(
     id="hxp20.def_B", title="The constant B (the high-probability bound on l(0))",
+    certifiable=True,  # issue 13: logs, 4 + 6 ln 2 and delta exact/enclosed in ops
     source=Source(PAPER, "§4.1", "definition of B"),
     statement=r"B=O\big(1+\tfrac{\log(r/\delta)}{d_y}+\|W^*\|^2\big)\|X\|_F^2",
     kind="definition",
     check=Deterministic(_defB_sample, _none, _defB_conclusions),
-    params={"K": 4 + 6 * math.log(2)},
+    params={"K": K_PRINTED},
     broken={"K": 3.0},
     instances=16,
     notes="Checks that the EC bound B_EC is of the printed O(.) form, with K = 4 + 6 ln 2.",
