@@ -308,7 +308,13 @@ def _resnet_sample(rng: np.random.Generator, p: Params) -> Instance:
         Phi[0, 0] = float(1 - rho)
     else:
         Phi = balanced.residual_target(rng, d, float(rho))
-    return {"Phi": Phi, "N": N, "d": d, "rho": float(rho), "worst": worst}
+    inst = {"Phi": Phi, "N": N, "d": d, "rho": float(rho), "worst": worst}
+    # the step size of the GD check below (no rng draw: the distribution is unchanged); a
+    # stored input, so every backend runs GD with the same (dyadic) eta
+    cf = float(np.linalg.svd(Phi, compute_uv=False)[-1] - np.linalg.norm(Phi - np.eye(d)))
+    if not worst and cf > 0:
+        inst["eta"] = eta_thm1(cf, N, float(np.linalg.norm(Phi)), {}) * (1 - 1e-12)
+    return inst
 
 
 def _resnet_hyp(inst: Instance, ops: Any, p: Params) -> list[Condition]:
@@ -333,8 +339,8 @@ def _resnet_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
         rho = Fraction(inst["rho"])
         c = min(1 - rho, Fraction(1)) - rho
         conds.append(Condition("margin c >= 1 - 2||Phi - I||_F (exact rationals)",
-                               ops.scalar(float(c)), ">=", ops.scalar(float(1 - 2 * rho))))
-        conds.append(Condition("margin c > 0 (exact rationals)", ops.scalar(float(c)), ">",
+                               ops.scalar(c), ">=", ops.scalar(1 - 2 * rho)))
+        conds.append(Condition("margin c > 0 (exact rationals)", ops.scalar(c), ">",
                                ops.scalar(0), context=f"rho={rho}"))
         return conds
     Phi = ops.asarray(inst["Phi"])
@@ -343,18 +349,32 @@ def _resnet_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     conds.append(Condition("margin c >= 1 - 2||Phi - I||_F", c, ">=",
                            ops.scalar(1) - ops.scalar(2) * nP))
     conds.append(Condition("margin c > 0", c, ">", ops.scalar(0)))
-    # Thm. 1 then applies: Lemma 1's descent (9) from the identity init, a few GD steps
-    cf = float(np.linalg.svd(inst["Phi"], compute_uv=False)[-1]
-               - np.linalg.norm(inst["Phi"] - np.eye(d)))
-    if cf > 0:
-        eta = eta_thm1(cf, N, float(np.linalg.norm(inst["Phi"])), {}) * (1 - 1e-12)
+    # Thm. 1 then applies: Lemma 1's descent (9) from the identity init, a few GD steps.
+    # The iterates are computed in ops: under a certified backend they are balls containing
+    # the EXACT GD iterates from W_j(0) = I with the stored step eta.
+    if "eta" in inst:
+        eta = inst["eta"]
         prob = Problem.for_target(inst["Phi"], [d] * (N + 1))
-        Wn = [np.eye(d) for _ in range(N)]
+        Wn = [ops.eye(d) for _ in range(N)]
         for t in range(p["gd_steps"]):
-            conds.append(descent_condition(ops, prob, Wn, eta, 0.5, f"identity init, t={t}"))
-            G = layer_grads(Wn, balanced.end_to_end(Wn) - inst["Phi"])
-            Wn = [W - eta * g for W, g in zip(Wn, G, strict=True)]
+            conds.append(_descent_condition_ops(ops, prob, Wn, eta, 0.5,
+                                                f"identity init, t={t}"))
+            Wn = network.gd_step(ops, prob, Wn, eta)
     return conds
+
+
+def _descent_condition_ops(ops: Any, prob: Problem, Ws: list[Any], eta: float, coef: float,
+                           ctx: str) -> Condition:
+    """eq. (9) at one state given as ``ops`` matrices (see :func:`descent_condition`)."""
+    N = len(Ws)
+    l0 = network.loss(ops, prob, Ws)
+    l1 = network.loss(ops, prob, network.gd_step(ops, prob, Ws, eta))
+    E = network.partial_product(ops, Ws, 1, N)
+    g = ops.fro_norm(ops.sub(E, ops.asarray(prob.Y)))
+    s = ops.power(ops.sigma_min(E), rate_exponent_ops(ops, N))
+    guaranteed = ops.scalar(coef) * ops.scalar(eta) * s * g * g
+    return Condition("eq. (9): l(t) - l(t+1) >= eta/2 sigma_min^{2(N-1)/N} ||dL/dW||_F^2",
+                     l0 - l1, ">=", guaranteed, context=ctx)
 
 
 register(Result(
@@ -364,6 +384,7 @@ register(Result(
               r"\text{0-balanced and margin }c\ge1-2\|\Phi-I\|_F>0",
     kind="remark", check=Deterministic(_resnet_sample, _resnet_hyp, _resnet_concl),
     params={"radius": 0.5, "gd_steps": 5}, broken={"radius": 0.75}, instances=16,
+    certifiable=True,  # issue 13: margins in exact rationals, GD iterates and (9) in ops
     notes="Worst case Phi = I - rho e_1 e_1^T (rho dyadic) attains c = 1 - 2 rho exactly; it "
           "is decided in exact rationals (fractions). Broken: the loosened radius 3/4 admits "
           "rho >= 1/2 where the margin is <= 0.",
