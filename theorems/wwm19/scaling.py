@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from scipy.integrate import solve_ivp
 
+from boundcheck.arith.constants import exact_const
 from boundcheck.check.registry import register
 from boundcheck.check.result import (
     Deterministic,
@@ -32,7 +33,7 @@ from boundcheck.model import residual as rs
 from boundcheck.model import resnet
 from theorems.wwm19 import PAPER
 from theorems.wwm19._cert import zas_run
-from theorems.wwm19.gd import eta_max
+from theorems.wwm19.gd import _phi_candidates, eta_max
 
 _CACHE: dict[tuple, Any] = {}
 
@@ -268,18 +269,38 @@ def _e46_sample(rng: np.random.Generator, p: Params) -> Instance:
 
 
 def _e46_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
+    """(4.6) along the EXACT GD run from ZAS (fast shadowing, ``zas_run``): ``D_max`` and
+    ``E_max`` are upward-rounded enclosures of ``max_t ||D_l(t)||_2`` and ``max_t ||I +
+    D_{L-1}(t)||_2`` over the whole certified horizon; the right-hand sides are in ops with
+    ``phi = max{2||Phi||_F, e/sqrt(L), 1}`` (Arb-enclosed e): ``x <= c/phi^2`` is one
+    condition per candidate of the max."""
     L, Phi = inst["L"], inst["Phi"]
     run = zas_run(Phi, L, inst["eta"], inst["steps"])
-    phi = max(2 * abs(float(Phi[0, 0])), math.e / math.sqrt(L), 1.0)
     ctx = f"L={L}, Phi={float(Phi[0, 0])}, {run['horizon']}/{run['steps']} certified steps"
     if not run["complete"]:
-        return [Condition("run certified", math.nan, "<=", 0.0, ctx)]
-    conds = [Condition("(4.6) ||I + D_{L-1}(t)||_2 <= 1/(4L^2) for all t", run["E_max"], "<=",
-                       p["c2"] / (4 * L * L), ctx)]
+        return [Condition("run certified", ops.scalar(math.nan), "<=", ops.scalar(0), ctx)]
+    c1, c2 = ops.scalar(exact_const(p["c1"])), ops.scalar(exact_const(p["c2"]))
+    conds = [_upper_bound_le(ops, "(4.6) ||I + D_{L-1}(t)||_2 <= 1/(4L^2) for all t",
+                             run["E_max"], c2 / ops.scalar(4 * L * L), ctx)]
     if L >= 3:
-        conds.append(Condition("(4.6) ||D_l(t)||_2 <= 1/(2L^3 phi^2) for all t", run["D_max"],
-                               "<=", p["c1"] / (2 * L**3 * phi * phi), ctx))
+        for i, phi in enumerate(_phi_candidates(ops, Phi, L, "e")):
+            which = ("2||Phi||_F", "e/sqrt(L)", "1")[i]
+            conds.append(_upper_bound_le(ops, f"(4.6) ||D_l(t)||_2 <= 1/(2L^3 phi^2) for all t "
+                                         f"[phi >= {which}]", run["D_max"],
+                                         c1 / (ops.scalar(2 * L**3) * phi * phi), ctx))
     return conds
+
+
+def _upper_bound_le(ops: Any, name: str, ub: float, rhs: Any, ctx: str) -> Condition:
+    """``x <= rhs`` from a certified upper bound ``ub >= x``. An upper bound below ``rhs``
+    proves the inequality; one above it proves nothing, so under a certified backend it is
+    undecided (NaN: inconclusive), never a certified refutation. float64 compares the point
+    bound as before."""
+    lhs = ops.scalar(ub)
+    if getattr(ops, "certified", False) and ops.compare(lhs, "<=", rhs) is not True:
+        return Condition(name, ops.scalar(math.nan), "<=", rhs,
+                         ctx + f"; upper bound {ub:.6g} does not decide")
+    return Condition(name, lhs, "<=", rhs, ctx)
 
 
 register(Result(
@@ -288,8 +309,11 @@ register(Result(
     statement=r"\|D_l\|_2\le(2L^3\phi^2)^{-1},\ \|I+D_{L-1}\|_2\le(4L^2)^{-1}",
     kind="equation", check=Deterministic(_e46_sample, lambda i, o, p: [], _e46_concl),
     params={"c1": 1.0, "c2": 1.0}, broken={"c2": 1e-4}, instances=10,
-    notes="Along certified GD runs at eta_max (d = 1); the bounds are upward-rounded "
-          "enclosures (floats). Broken: 1e-4/(4L^2)."))
+    certifiable=True,  # issue 13: certified run enclosures against right-hand sides in ops
+    notes="Along certified GD runs at eta_max (d = 1): the left-hand sides are upward-rounded "
+          "enclosures over the EXACT iterates (fast shadowing, as wwm19.thm4_3; a run not "
+          "certified over its whole horizon is inconclusive), the right-hand sides in ops "
+          "(phi with Arb-enclosed e). Broken: 1e-4/(4L^2)."))
 
 
 # ------------------------------------------------------------------------------ rem4_3
