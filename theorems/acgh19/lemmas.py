@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from boundcheck.arith.constants import exact_const
 from boundcheck.check.registry import register
 from boundcheck.check.result import Deterministic, Instance, Params, Result, Source
 from boundcheck.check.verdict import Condition
@@ -25,7 +26,6 @@ from theorems.acgh19._main_common import (
     PAPER,
     delta_thm1,
     end_to_end_ops,
-    eta_thm1,
     fl,
     layer_grads,
     rate_exponent,
@@ -504,26 +504,41 @@ def _eq2728_sample(rng: np.random.Generator, p: Params) -> Instance:
 
 
 def _eq2728_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    N, Bn, c, sg = inst["N"], inst["B"], inst["c"], inst["sigma"]
-    M = (4 * Bn) ** (1 / N)
-    s = sg ** rate_exponent(N)
-    eta = eta_thm1(c, N, Bn, p)
-    delta = delta_thm1(c, N, Bn, p)
-    ctx = f"N={N}, c={c:.3g}, sigma={sg:.3g}"
-    terms27 = [1 / (2 * M ** (N - 2) * Bn * N), s / (24 * 2 * M ** (3 * N - 4) * N * N * Bn),
-               s / (24 * N * N * M ** (4 * (N - 1))),
-               (s / (96 * M ** (6 * N - 8) * N ** 4 * Bn ** 2)) ** (1 / 3)]
-    terms28 = [s / (8 * N ** 3 * M ** (2 * (N - 2))), sg ** 2 / (6 * N * N * M ** (2 * (N - 1)))]
-    conds = [Condition(f"(27) term {i + 1}: eta(7) <= term", fl(ops, eta), "<=", fl(ops, t),
-                       context=ctx) for i, t in enumerate(terms27)]
-    conds += [Condition(f"(28) term {i + 1}: 2 delta <= term", fl(ops, 2 * delta), "<=",
-                        fl(ops, t), context=ctx) for i, t in enumerate(terms28)]
+    """(27)-(28) in ops: every power has an exact rational exponent (``x^{k/N}`` with ``k``,
+    ``N`` integers), the constants 6144/256 enter exactly, c, sigma, B are stored inputs."""
+    N, c, sg = inst["N"], ops.scalar(inst["c"]), ops.scalar(inst["sigma"])
+    Bn = ops.scalar(inst["B"])
+    one = ops.scalar(1)
+
+    def q(k: int, n: int = 1) -> Any:
+        return ops.scalar(k) / ops.scalar(n)
+
+    def Mp(k: int) -> Any:  # M^k = (4B)^{k/N}
+        return ops.power(ops.scalar(4) * Bn, q(k, N))
+
+    Nn = ops.scalar(N)
+    s = ops.power(sg, q(2 * (N - 1), N))
+    eta = ops.power(c, q(4 * N - 2, N)) / (ops.scalar(exact_const(p["eta_const"])) * Nn ** 3
+                                           * ops.power(Bn, q(6 * N - 4, N)))
+    delta = c * c / (ops.scalar(exact_const(p["delta_const"])) * Nn ** 3
+                     * ops.power(Bn, q(2 * (N - 1), N)))
+    ctx = f"N={N}, c={inst['c']:.3g}, sigma={inst['sigma']:.3g}"
+    terms27 = [one / (ops.scalar(2) * Mp(N - 2) * Bn * Nn),
+               s / (ops.scalar(48) * Mp(3 * N - 4) * Nn * Nn * Bn),
+               s / (ops.scalar(24) * Nn * Nn * Mp(4 * (N - 1))),
+               ops.power(s / (ops.scalar(96) * Mp(6 * N - 8) * Nn ** 4 * Bn * Bn), q(1, 3))]
+    terms28 = [s / (ops.scalar(8) * Nn ** 3 * Mp(2 * (N - 2))),
+               sg * sg / (ops.scalar(6) * Nn * Nn * Mp(2 * (N - 1)))]
+    conds = [Condition(f"(27) term {i + 1}: eta(7) <= term", eta, "<=", t, context=ctx)
+             for i, t in enumerate(terms27)]
+    conds += [Condition(f"(28) term {i + 1}: 2 delta <= term", ops.scalar(2) * delta, "<=", t,
+                        context=ctx) for i, t in enumerate(terms28)]
     # exact bookkeeping (fractions): literal 24 gives 6144; (32) closes at exactly -1/2
     conds.append(Condition("24 * 4^4 = 6144 (exact)", ops.scalar(24 * 4 ** 4), "==",
                            ops.scalar(6144)))
     closing = Fraction(3, 4) - Fraction(1, 24) - Fraction(1, 8) - Fraction(1, 24) - Fraction(1, 24)
     conds.append(Condition("(32): 3/4 - 1/24 - 1/8 - 1/24 - 1/24 >= 1/2 (exact)",
-                           ops.scalar(float(closing - Fraction(1, 2))), ">=", ops.scalar(0)))
+                           ops.scalar(closing - Fraction(1, 2)), ">=", ops.scalar(0)))
     return conds
 
 
@@ -538,6 +553,7 @@ register(Result(
             "eta_const": 6144.0},
     profiles={"full": {"instances": 2000, "N_grid": list(range(1, 41)) + [60, 100, 1000, 10000]}},
     broken={"eta_const": 200.0}, instances=40,
+    certifiable=True,  # issue 13: exact rational exponents and constants in ops
     notes="Scale invariant, so ||Phi||_F = 1; worst case sigma = c (sampled with probability "
           "1/2). Settles the readings of both catalogs: '24' is the literal 24 (24 * 4^4 = "
           "6144, Thm. 1's constant; a 2^4 reading closes (32) at 7/16, not 1/2), and the "
