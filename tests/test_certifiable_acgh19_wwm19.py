@@ -17,6 +17,7 @@ CASES = {
     "acgh19.rem_resnet": (8, {}),
     "acgh19.eq27_28": (12, {}),
     "acgh19.eq29_32": (6, {}),
+    "acgh19.lem10[proof-moment-repaired]": (6, {}),
     "wwm19.eq4_6": (3, {}),
     "wwm19.rem4_3": (1, {"steps": 200}),
     "zlg20.eqA_11": (6, {}),
@@ -71,6 +72,7 @@ def test_eq4_6_audit_only_sees_certified_run_bounds() -> None:
     ("acgh19.eq27_28", {"eta_const": 200.0}, 40),
     ("acgh19.eq29_32", {"precond": 1.5}, 4),
     ("zlg20.eqA_11", {"factor": 1e-3}, 6),
+    ("acgh19.lem10[proof-moment-repaired]", {"cross": "-1"}, 4),
 ])
 def test_broken_variants_refuted_under_ball(key: str, over: dict, n: int) -> None:
     rep = run_result(get(key), backend="ball", instances=n, overrides=over)
@@ -85,3 +87,13 @@ def test_eq4_6_upper_bound_never_a_certified_refutation() -> None:
     f64 = run_result(get("wwm19.eq4_6"), backend="float64", instances=3,
                      overrides={"c2": 1e-4})
     assert f64.verdict.value == "refuted"
+
+
+def test_lem10_printed_moment_is_a_certified_refutation() -> None:
+    """The printed cross term -ab (erratum) is refuted in exact rationals under ball."""
+    res = get("acgh19.lem10[proof-moment-printed]")
+    assert res.certifiable and res.erratum
+    rep = run_result(res, backend="ball", instances=4)
+    assert rep.verdict.value == "refuted", rep.verdict
+    _certified_only(rep)
+    assert audit_result(res, instances=1) == []
