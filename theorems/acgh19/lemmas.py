@@ -146,7 +146,9 @@ register(Result(
     params={**THM1_PARAMS, "horizon": 120, "C_const": 4.0, "Ap_const": 4.0},
     profiles={"full": {"horizon": 5000, "instances": 30}},
     broken={"Ap_const": 0.01}, instances=12,
-    notes="A'(0): the drift identity is decided in exact rationals at the start state. "
+    notes="Not certifiable yet: evaluated on float64 GD iterates (not the exact "
+          "trajectory); needs the shadowing state balls used by acgh19.thm1/lem1. "
+          "A'(0): the drift identity is decided in exact rationals at the start state. "
           "A'(t) is checked as the drift identity (to a rounding allowance of "
           "8 d eps max||W||^2, since the eta^2 increment is near float64 resolution) plus the "
           "bound on its increment, which together give the printed A'(t) by the triangle "
@@ -185,7 +187,9 @@ register(Result(
               r"\|\mathrm{Sing}(A)-\mathrm{Sing}(B)\|_F\le\|A-B\|_F",
     kind="lemma", check=Deterministic(_lem3_sample, lambda i, o, p: [], _lem3_concl),
     params={"factor": 1.0}, broken={"factor": 0.9}, instances=16,
-    notes="Half the instances perturb along the top singular pair (tight up to 1e-3 noise).",
+    notes="Not certifiable yet: needs the whole vector of singular values, which the ops "
+          "vocabulary does not have (only sigma_max/sigma_min). "
+          "Half the instances perturb along the top singular pair (tight up to 1e-3 noise).",
 ))
 
 
@@ -741,7 +745,9 @@ register(Result(
     params={**THM1_PARAMS, "horizon": 120, "eq33": 2.0, "c_frac": (0.05, 0.95)},
     profiles={"full": {"horizon": 5000, "instances": 30}},
     broken={"eq33": 1.0}, instances=12,
-    notes="(36) uses a rounding allowance 8 d eps max||W||^2 for the two Gram differences "
+    notes="Not certifiable yet: evaluated on float64 GD iterates (not the exact "
+          "trajectory); needs the shadowing state balls used by acgh19.thm1/lem1. "
+          "(36) uses a rounding allowance 8 d eps max||W||^2 for the two Gram differences "
           "(the per-step eta^2 drift is near float64 resolution). The sums run over the "
           "checked horizon only (the paper's bound covers all t). Broken: (33) with constant 1 "
           "(||W(0)||_sigma <= ||Phi||_F), violated by starts that move away from Phi.",

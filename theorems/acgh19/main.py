@@ -146,7 +146,10 @@ register(Result(
     kind="definition", check=Deterministic(_def1_sample, _def1_hypotheses, _def1_conclusions),
     params={"rtol": 1e-11, "root_offset": 0}, broken={"root_offset": 1},
     instances=12,
-    notes="Exactly balanced weights are built by Procedure 1 followed by random orthogonal "
+    notes="Not certifiable yet: the float64 construction is only balanced to rounding "
+          "(Haar rotations), and the conclusion needs every singular value (not in the "
+          "ops vocabulary); needs exact dyadic balanced factors. "
+          "Exactly balanced weights are built by Procedure 1 followed by random orthogonal "
           "insertions W_j <- O_j W_j, W_{j+1} <- W_{j+1} O_j^T (so they are not diagonal); "
           "tolerance 1e-11 relative covers float64 rounding of the construction.",
 ))
@@ -606,7 +609,9 @@ register(Result(
     params={**THM1_PARAMS, "horizon": 300, "rate_factor": 1.0},
     profiles={"full": {"horizon": 10000, "instances": 20}},
     broken={"rate_factor": 8.0}, instances=12,
-    notes="Float64 trajectory predicates (point values, not certified). Broken: an 8x faster "
+    notes="Not certifiable yet: evaluated on float64 GD iterates (not the exact "
+          "trajectory); needs the shadowing state balls used by acgh19.thm1/lem1. "
+          "Float64 trajectory predicates (point values, not certified). Broken: an 8x faster "
           "claimed geometric rate (true per-step contraction is about 2-4x the guaranteed one).",
 ))
 
@@ -695,7 +700,9 @@ register(Result(
               r"\|\nabla L^1\|_F^2",
     kind="equation", check=Deterministic(_gf_sample, lambda i, o, p: [], _gf_concl),
     params={"rtol": 1e-8, "factor": 1.0}, broken={"factor": 1.3}, instances=16,
-    notes="Exactly balanced (rotated Procedure-1) weights; the flow's velocity is computed from "
+    notes="Not certifiable yet: fractional matrix powers via float64 eigh (P_W); no "
+          "certified fractional matrix power in the ops vocabulary. "
+          "Exactly balanced (rotated Procedure-1) weights; the flow's velocity is computed from "
           "the layer dynamics and compared with P_W (fractional powers via eigh, round-off zero "
           "eigenvalues clipped). The gradient is placed near the extremal direction (orthogonal "
           "to the range of W when d_0 != d_N) so lambda_min(P_W)/sigma^{2(N-1)/N} is near 1; "

@@ -452,7 +452,10 @@ register(Result(
     profiles={"full": {"k_per_d": 40, "instances": 40}},
     broken={"rate": 1.5},
     instances=4,
-    notes="Exact chi-square tails (mpmath regularized incomplete gamma, 30 digits; s scales "
+    notes="Not certifiable yet: mpmath special functions (incomplete gamma/beta, normal "
+          "CDF, quadrature) compared as floats; Arb has them but the ops vocabulary does "
+          "not yet. "
+          "Exact chi-square tails (mpmath regularized incomplete gamma, 30 digits; s scales "
           "out), compared as ratios to e^{-k}. Includes Theorem 2's k = d/16. The second "
           "lower-tail event is empty when d <= 2 sqrt(kd). Max ratio on a 9 x 60 grid: 0.668 "
           "(d = 1). Broken: e^{-1.5k} is rejected.",
@@ -629,7 +632,10 @@ register(Result(
     profiles={"full": {"h_per_d": 60, "instances": 30}},
     broken={"const": 3.05},
     instances=4,
-    notes="Exact area 1/2 I_{1-(1-h)^2}((d-1)/2, 1/2) in mpmath (30 digits), cross-checked "
+    notes="Not certifiable yet: mpmath special functions (incomplete gamma/beta, normal "
+          "CDF, quadrature) compared as floats; Arb has them but the ops vocabulary does "
+          "not yet. "
+          "Exact area 1/2 I_{1-(1-h)^2}((d-1)/2, 1/2) in mpmath (30 digits), cross-checked "
           "against the paper's Chudnov form by quadrature. Equality at h = 1 (both sides exactly "
           "1/2: I_1 = 1 and F(0) = 1/2), decided exactly; otherwise the slack is ~(1-h) "
           "sqrt((d-3)/(2 pi)) near h = 1. Broken: 3 -> 3.05 is rejected (at h = 1 already).",
@@ -691,7 +697,10 @@ register(Result(
     profiles={"full": {"instances": 40}},
     broken={"F_arg": 0.5},
     instances=3,
-    notes="Exact event probability 1/2 I_{1-tau^2}((d-1)/2, 1/2), tau = (3/sqrt(ad) - "
+    notes="Not certifiable yet: mpmath special functions (incomplete gamma/beta, normal "
+          "CDF, quadrature) compared as floats; Arb has them but the ops vocabulary does "
+          "not yet. "
+          "Exact event probability 1/2 I_{1-tau^2}((d-1)/2, 1/2), tau = (3/sqrt(ad) - "
           "(ad)^{-3/2})/2 (mpmath, 30 digits), on a (d, a) grid incl. a near the bound's zero "
           "(a = 8.79). Second reading: min(exact - bound) = 0.00315 over its grid; e.g. d = 20, "
           "a = 100: 0.4426 vs 0.3415. Broken: F(0.5/sqrt a) is rejected.",

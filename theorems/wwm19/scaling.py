@@ -254,7 +254,8 @@ register(Result(
     statement=r"w(0)\in\mathcal M\Rightarrow w(t)\in\mathcal M,\ w(t)\to0",
     kind="claim", check=Deterministic(_m_sample, lambda i, o, p: [], _m_concl),
     params={"T": 20.0, "k": 1.0}, broken={"k": 0.5}, instances=10,
-    notes="Full L-dim flow from points of M (DOP853, float64). Decay bound from w' <= "
+    notes="Not certifiable: float ODE flow (DOP853), no validated integrator. "
+          "Full L-dim flow from points of M (DOP853, float64). Decay bound from w' <= "
           "-w^{L-1}: w0 e^{-t} (L = 2), (w0^{-(L-2)} + (L-2)t)^{-1/(L-2)} (L >= 3). Broken: "
           "half the bound."))
 
@@ -415,7 +416,10 @@ register(Result(
     statement=r"\text{identity init fails for }\Phi=-I;\ \text{ZAS violates [2]'s hypotheses}",
     kind="fact", check=Deterministic(_rel_sample, lambda i, o, p: [], _rel_concl),
     params={"steps": 2000, "k": 1.0}, broken={"k": 1.05}, instances=10,
-    notes="Context only (the cited theorems are not re-proved): GD from W_l = I (all l) on "
+    notes="Not certifiable yet: R(t) - d/2 ~ d w^L falls to ~1e-174 (L = 2) after 2000 "
+          "steps, far below any ball radius of the run; needs the exact scalar reduction "
+          "on the symmetric manifold. "
+          "Context only (the cited theorems are not re-proved): GD from W_l = I (all l) on "
           "Phi = -I stays on the symmetric manifold W_l = w I and never beats R = d/2. "
           "Broken: R >= 1.05 d/2 (R approaches d/2)."))
 
@@ -467,7 +471,9 @@ register(Result(
     statement=r"z_0=V_0x,\ z_l=z_{l-1}+U_l\sigma(V_lz_{l-1}),\ f=U_{L+1}z_L",
     kind="definition", check=Deterministic(_net_sample, lambda i, o, p: [], _net_concl),
     params={"what": "grad", "gscale": 1.0}, broken={"gscale": 1.01}, instances=10,
-    notes="The engine model behind Fig. 4 (boundcheck/model/resnet.py), gradient vs finite "
+    notes="Not certifiable by nature: central finite differences of the float64 engine "
+          "(truncation error). "
+          "The engine model behind Fig. 4 (boundcheck/model/resnet.py), gradient vs finite "
           "differences. Broken: gradient scaled by 1.01."))
 register(Result(
     id="wwm19.eq6_2", title="mZAS (6.2): f = 0 and only U_{L+1} moves at step 0",
@@ -475,5 +481,6 @@ register(Result(
     statement=r"U_l=0\ (l=1..L+1),\ (V_l)_{ij}\sim\mathcal N(0,1/D)",
     kind="definition", check=Deterministic(_net_sample, lambda i, o, p: [], _net_concl),
     params={"what": "mzas", "perturb": 0.0}, broken={"perturb": 1e-3}, instances=10,
-    notes="Derived fact (catalog): at mZAS every gradient but U_{L+1}'s contains a zero "
+    notes="Not certifiable yet: ReLU/tanh activations are not in the ops vocabulary. "
+          "Derived fact (catalog): at mZAS every gradient but U_{L+1}'s contains a zero "
           "factor. Broken: U_l = 1e-3 entrywise."))
