@@ -14,6 +14,7 @@ CERTIFIED_ARITH = ("rump-", "arb-", "exact-")
 
 #: key -> (instances, overrides) for a quick certified run
 CASES = {
+    "acgh19.def1": (4, {}),
     "acgh19.rem_resnet": (8, {}),
     "acgh19.eq27_28": (12, {}),
     "acgh19.eq29_32": (6, {}),
@@ -69,6 +70,7 @@ def test_eq4_6_audit_only_sees_certified_run_bounds() -> None:
 
 @pytest.mark.parametrize("key,over,n", [
     ("acgh19.rem_resnet", {"radius": 0.75}, 16),
+    ("acgh19.def1", {"root_offset": 1}, 3),
     ("acgh19.eq27_28", {"eta_const": 200.0}, 40),
     ("acgh19.eq29_32", {"precond": 1.5}, 4),
     ("zlg20.eqA_11", {"factor": 1e-3}, 6),
