@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from boundcheck.arith.constants import exact_const
 from boundcheck.check.registry import register
 from boundcheck.check.result import Deterministic, Instance, Params, Result, Source
 from boundcheck.check.verdict import Condition
@@ -25,7 +26,6 @@ from theorems.acgh19._main_common import (
     PAPER,
     delta_thm1,
     end_to_end_ops,
-    eta_thm1,
     fl,
     layer_grads,
     rate_exponent,
@@ -146,7 +146,9 @@ register(Result(
     params={**THM1_PARAMS, "horizon": 120, "C_const": 4.0, "Ap_const": 4.0},
     profiles={"full": {"horizon": 5000, "instances": 30}},
     broken={"Ap_const": 0.01}, instances=12,
-    notes="A'(0): the drift identity is decided in exact rationals at the start state. "
+    notes="Not certifiable yet: evaluated on float64 GD iterates (not the exact "
+          "trajectory); needs the shadowing state balls used by acgh19.thm1/lem1. "
+          "A'(0): the drift identity is decided in exact rationals at the start state. "
           "A'(t) is checked as the drift identity (to a rounding allowance of "
           "8 d eps max||W||^2, since the eta^2 increment is near float64 resolution) plus the "
           "bound on its increment, which together give the printed A'(t) by the triangle "
@@ -185,7 +187,9 @@ register(Result(
               r"\|\mathrm{Sing}(A)-\mathrm{Sing}(B)\|_F\le\|A-B\|_F",
     kind="lemma", check=Deterministic(_lem3_sample, lambda i, o, p: [], _lem3_concl),
     params={"factor": 1.0}, broken={"factor": 0.9}, instances=16,
-    notes="Half the instances perturb along the top singular pair (tight up to 1e-3 noise).",
+    notes="Not certifiable yet: needs the whole vector of singular values, which the ops "
+          "vocabulary does not have (only sigma_max/sigma_min). "
+          "Half the instances perturb along the top singular pair (tight up to 1e-3 noise).",
 ))
 
 
@@ -504,26 +508,41 @@ def _eq2728_sample(rng: np.random.Generator, p: Params) -> Instance:
 
 
 def _eq2728_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    N, Bn, c, sg = inst["N"], inst["B"], inst["c"], inst["sigma"]
-    M = (4 * Bn) ** (1 / N)
-    s = sg ** rate_exponent(N)
-    eta = eta_thm1(c, N, Bn, p)
-    delta = delta_thm1(c, N, Bn, p)
-    ctx = f"N={N}, c={c:.3g}, sigma={sg:.3g}"
-    terms27 = [1 / (2 * M ** (N - 2) * Bn * N), s / (24 * 2 * M ** (3 * N - 4) * N * N * Bn),
-               s / (24 * N * N * M ** (4 * (N - 1))),
-               (s / (96 * M ** (6 * N - 8) * N ** 4 * Bn ** 2)) ** (1 / 3)]
-    terms28 = [s / (8 * N ** 3 * M ** (2 * (N - 2))), sg ** 2 / (6 * N * N * M ** (2 * (N - 1)))]
-    conds = [Condition(f"(27) term {i + 1}: eta(7) <= term", fl(ops, eta), "<=", fl(ops, t),
-                       context=ctx) for i, t in enumerate(terms27)]
-    conds += [Condition(f"(28) term {i + 1}: 2 delta <= term", fl(ops, 2 * delta), "<=",
-                        fl(ops, t), context=ctx) for i, t in enumerate(terms28)]
+    """(27)-(28) in ops: every power has an exact rational exponent (``x^{k/N}`` with ``k``,
+    ``N`` integers), the constants 6144/256 enter exactly, c, sigma, B are stored inputs."""
+    N, c, sg = inst["N"], ops.scalar(inst["c"]), ops.scalar(inst["sigma"])
+    Bn = ops.scalar(inst["B"])
+    one = ops.scalar(1)
+
+    def q(k: int, n: int = 1) -> Any:
+        return ops.scalar(k) / ops.scalar(n)
+
+    def Mp(k: int) -> Any:  # M^k = (4B)^{k/N}
+        return ops.power(ops.scalar(4) * Bn, q(k, N))
+
+    Nn = ops.scalar(N)
+    s = ops.power(sg, q(2 * (N - 1), N))
+    eta = ops.power(c, q(4 * N - 2, N)) / (ops.scalar(exact_const(p["eta_const"])) * Nn ** 3
+                                           * ops.power(Bn, q(6 * N - 4, N)))
+    delta = c * c / (ops.scalar(exact_const(p["delta_const"])) * Nn ** 3
+                     * ops.power(Bn, q(2 * (N - 1), N)))
+    ctx = f"N={N}, c={inst['c']:.3g}, sigma={inst['sigma']:.3g}"
+    terms27 = [one / (ops.scalar(2) * Mp(N - 2) * Bn * Nn),
+               s / (ops.scalar(48) * Mp(3 * N - 4) * Nn * Nn * Bn),
+               s / (ops.scalar(24) * Nn * Nn * Mp(4 * (N - 1))),
+               ops.power(s / (ops.scalar(96) * Mp(6 * N - 8) * Nn ** 4 * Bn * Bn), q(1, 3))]
+    terms28 = [s / (ops.scalar(8) * Nn ** 3 * Mp(2 * (N - 2))),
+               sg * sg / (ops.scalar(6) * Nn * Nn * Mp(2 * (N - 1)))]
+    conds = [Condition(f"(27) term {i + 1}: eta(7) <= term", eta, "<=", t, context=ctx)
+             for i, t in enumerate(terms27)]
+    conds += [Condition(f"(28) term {i + 1}: 2 delta <= term", ops.scalar(2) * delta, "<=", t,
+                        context=ctx) for i, t in enumerate(terms28)]
     # exact bookkeeping (fractions): literal 24 gives 6144; (32) closes at exactly -1/2
     conds.append(Condition("24 * 4^4 = 6144 (exact)", ops.scalar(24 * 4 ** 4), "==",
                            ops.scalar(6144)))
     closing = Fraction(3, 4) - Fraction(1, 24) - Fraction(1, 8) - Fraction(1, 24) - Fraction(1, 24)
     conds.append(Condition("(32): 3/4 - 1/24 - 1/8 - 1/24 - 1/24 >= 1/2 (exact)",
-                           ops.scalar(float(closing - Fraction(1, 2))), ">=", ops.scalar(0)))
+                           ops.scalar(closing - Fraction(1, 2)), ">=", ops.scalar(0)))
     return conds
 
 
@@ -538,6 +557,7 @@ register(Result(
             "eta_const": 6144.0},
     profiles={"full": {"instances": 2000, "N_grid": list(range(1, 41)) + [60, 100, 1000, 10000]}},
     broken={"eta_const": 200.0}, instances=40,
+    certifiable=True,  # issue 13: exact rational exponents and constants in ops
     notes="Scale invariant, so ||Phi||_F = 1; worst case sigma = c (sampled with probability "
           "1/2). Settles the readings of both catalogs: '24' is the literal 24 (24 * 4^4 = "
           "6144, Thm. 1's constant; a 2^4 reading closes (32) at 7/16, not 1/2), and the "
@@ -548,68 +568,99 @@ register(Result(
 
 
 # =============================================================================== eqs. (29)-(32)
+def _prod_ops(ops: Any, Ws: list[Any], lo: int, hi: int, dim: int) -> Any:
+    """``W_hi ... W_lo`` (1-based, paper convention) in ops; ``I_dim`` when empty."""
+    if lo > hi:
+        return ops.eye(dim)
+    P = Ws[lo - 1]
+    for j in range(lo + 1, hi + 1):
+        P = ops.matmul(Ws[j - 1], P)
+    return P
+
+
+def _mpow_ops(ops: Any, G: Any, k: int, dim: int) -> Any:
+    P = ops.eye(dim)
+    for _ in range(k):
+        P = ops.matmul(G, P)
+    return P
+
+
 def _eq2932_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    Ws = [np.array(W) for W in inst["W0"]]
-    Phi = inst["Phi"]
-    N, c, eta = inst["N"], inst["c"], inst["eta"]
-    d0, dN = Phi.shape[1], Phi.shape[0]
-    Bn = float(np.linalg.norm(Phi))
-    M = (4 * Bn) ** (1 / N)
-    delta = delta_thm1(c, N, Bn, p)
-    E = balanced.end_to_end(Ws)
-    R = E - Phi
-    G = layer_grads(Ws, R)
-    gF = float(np.linalg.norm(R))
-    sigma = float(np.linalg.svd(E, compute_uv=False)[-1])
-    s = sigma ** rate_exponent(N)
-    # (star): the eta^{>=2} terms of prod_j (W_j - eta G_j), summed without cancellation
-    star = np.zeros_like(E)
-    for sub in itertools.product([0, 1], repeat=N):
-        k = sum(sub)
-        if k < 2:
-            continue
-        term = np.eye(d0)
-        for j in range(N):
-            term = ((-eta) * G[j] if sub[j] else Ws[j]) @ term
-        star += term
-    first = np.zeros_like(E)
-    powd = np.zeros_like(E)
-    G1, GN = Ws[0].T @ Ws[0], Ws[-1] @ Ws[-1].T
+    """(29)-(32) at the stored state, every quantity in ops (powers with exact rational
+    exponents ``(4B)^{k/N}``; ``(star)`` expanded term by term over subsets of size >= 2)."""
+    Ws = [ops.asarray(W) for W in inst["W0"]]
+    Phi = ops.asarray(inst["Phi"])
+    N, c, eta = inst["N"], ops.scalar(inst["c"]), ops.scalar(inst["eta"])
+    d0, dN = inst["Phi"].shape[1], inst["Phi"].shape[0]
+    Nn = ops.scalar(N)
+    Bn = ops.fro_norm(Phi)
+
+    def q(k: int, n: int = 1) -> Any:
+        return ops.scalar(k) / ops.scalar(n)
+
+    def Mp(k: int) -> Any:  # M^k = (4B)^{k/N}
+        return ops.power(ops.scalar(4) * Bn, q(k, N))
+
+    delta = c * c / (ops.scalar(exact_const(p["delta_const"])) * Nn ** 3
+                     * ops.power(Bn, q(2 * (N - 1), N)))
+    E = _prod_ops(ops, Ws, 1, N, d0)
+    R = ops.sub(E, Phi)
+    G = []  # layer gradients W_{N:j+1}^T R W_{j-1:1}^T
     for j in range(1, N + 1):
-        L = _prod(Ws, j + 1, N, dN)
-        Rr = _prod(Ws, 1, j - 1, d0)
-        first += L @ L.T @ R @ Rr.T @ Rr
-        powd += np.linalg.matrix_power(GN, N - j) @ R @ np.linalg.matrix_power(G1, j - 1)
-    Lam = sum(np.kron(np.linalg.matrix_power(G1, j - 1), np.linalg.matrix_power(GN, N - j))
-              for j in range(1, N + 1))
-    lam = float(np.linalg.eigvalsh(0.5 * (Lam + Lam.T))[0])
-    step = -eta * first + star
+        G.append(ops.matmul(ops.transpose(_prod_ops(ops, Ws, j + 1, N, dN)),
+                            ops.matmul(R, ops.transpose(_prod_ops(ops, Ws, 1, j - 1, d0)))))
+    gF = ops.fro_norm(R)
+    s = ops.power(ops.sigma_min(E), q(2 * (N - 1), N))
+    meta = ops.scalar(0) - eta
+    star = ops.zeros(dN, d0)
+    for sub in itertools.product([0, 1], repeat=N):
+        if sum(sub) < 2:
+            continue
+        term = ops.eye(d0)
+        for j in range(N):
+            term = ops.matmul(ops.scale(meta, G[j]) if sub[j] else Ws[j], term)
+        star = ops.add(star, term)
+    first = ops.zeros(dN, d0)
+    powd = ops.zeros(dN, d0)
+    G1 = ops.matmul(ops.transpose(Ws[0]), Ws[0])
+    GN = ops.matmul(Ws[-1], ops.transpose(Ws[-1]))
+    Lam = None
+    for j in range(1, N + 1):
+        Lp = _prod_ops(ops, Ws, j + 1, N, dN)
+        Rr = _prod_ops(ops, Ws, 1, j - 1, d0)
+        first = ops.add(first, ops.matmul(ops.matmul(Lp, ops.transpose(Lp)), ops.matmul(
+            R, ops.matmul(ops.transpose(Rr), Rr))))
+        A1, AN = _mpow_ops(ops, G1, j - 1, d0), _mpow_ops(ops, GN, N - j, dN)
+        powd = ops.add(powd, ops.matmul(AN, ops.matmul(R, A1)))
+        k = ops.kron(A1, AN)
+        Lam = k if Lam is None else ops.add(Lam, k)
+    lam = ops.eigvalsh_min(ops.scale(q(1, 2), ops.add(Lam, ops.transpose(Lam))))
+    step = ops.add(ops.scale(meta, first), star)
+    stepF = ops.fro_norm(step)
+    two = ops.scalar(2)
     ctx = f"N={N}, dims={inst['dims']}, {inst['mode']}"
     return [
         Condition("(30) ||(star)||_F <= eta (2 eta M^{3N-4} N^2 B) ||grad||_F",
-                  fl(ops, float(np.linalg.norm(star))), "<=",
-                  fl(ops, eta * 2 * eta * M ** (3 * N - 4) * N * N * Bn * gF), ctx),
+                  ops.fro_norm(star), "<=", eta * two * eta * Mp(3 * N - 4) * Nn * Nn * Bn * gF,
+                  ctx),
         Condition("Lemma-5 replacement <= ||grad||_F 2 delta N^3 M^{2(N-2)}",
-                  fl(ops, float(np.linalg.norm(first - powd))), "<=",
-                  fl(ops, gF * 2 * delta * N ** 3 * M ** (2 * (N - 2))), ctx),
+                  ops.fro_norm(ops.sub(first, powd)), "<=",
+                  gF * two * delta * Nn ** 3 * Mp(2 * (N - 2)), ctx),
         Condition("lambda_min(sum_j (W_1^T W_1)^{j-1} kron (W_N W_N^T)^{N-j}) >= 3/4 sigma^..",
-                  fl(ops, lam), ">=", fl(ops, p["precond"] * s), ctx),
+                  lam, ">=", ops.scalar(exact_const(p["precond"])) * s, ctx),
         Condition("(31) ||W(t+1)-W(t)||_F^2 <= 2 eta^2 ||g||^2 (N^2 M^{4(N-1)} + 4 eta^2 ...)",
-                  fl(ops, float(np.sum(step * step))), "<=",
-                  fl(ops, 2 * eta ** 2 * gF ** 2 * (N * N * M ** (4 * (N - 1)) + 4 * eta ** 2
-                                                       * M ** (6 * N - 8) * N ** 4 * Bn ** 2)),
-                  ctx),
+                  stepF * stepF, "<=",
+                  two * eta * eta * gF * gF * (Nn * Nn * Mp(4 * (N - 1)) + ops.scalar(4) * eta
+                                               * eta * Mp(6 * N - 8) * Nn ** 4 * Bn * Bn), ctx),
         Condition("(32) term 1: 2 eta M^{3N-4} N^2 B <= sigma^../24",
-                  fl(ops, 2 * eta * M ** (3 * N - 4) * N * N * Bn), "<=", fl(ops, s / 24),
-                  ctx),
+                  two * eta * Mp(3 * N - 4) * Nn * Nn * Bn, "<=", s / ops.scalar(24), ctx),
         Condition("(32) term 2: 2 delta N^3 M^{2(N-2)} <= sigma^../8",
-                  fl(ops, 2 * delta * N ** 3 * M ** (2 * (N - 2))), "<=", fl(ops, s / 8),
-                  ctx),
+                  two * delta * Nn ** 3 * Mp(2 * (N - 2)), "<=", s / ops.scalar(8), ctx),
         Condition("(32) term 3: eta N^2 M^{4(N-1)} <= sigma^../24",
-                  fl(ops, eta * N * N * M ** (4 * (N - 1))), "<=", fl(ops, s / 24), ctx),
+                  eta * Nn * Nn * Mp(4 * (N - 1)), "<=", s / ops.scalar(24), ctx),
         Condition("(32) term 4: 4 eta^3 M^{6N-8} N^4 B^2 <= sigma^../24",
-                  fl(ops, 4 * eta ** 3 * M ** (6 * N - 8) * N ** 4 * Bn ** 2), "<=",
-                  fl(ops, s / 24), ctx)]
+                  ops.scalar(4) * eta ** 3 * Mp(6 * N - 8) * Nn ** 4 * Bn * Bn, "<=",
+                  s / ops.scalar(24), ctx)]
 
 
 register(Result(
@@ -621,6 +672,7 @@ register(Result(
     params={**THM1_PARAMS, "imb_fracs": [0.0, 1.0, 2.0], "precond": 0.75},
     profiles={"full": {"instances": 200, "max_d": 4}},
     broken={"precond": 1.5}, instances=16,
+    certifiable=True,  # issue 13: every quantity at the stored state in ops
     notes="(star) is summed term by term from the expansion of prod_j (W_j - eta G_j) over "
           "subsets of size >= 2, avoiding the O(eta) cancellation of W(t+1) - W(t). (30) is "
           "checked with Frobenius norms; the second reading's spectral refinement is implied. "
@@ -693,7 +745,9 @@ register(Result(
     params={**THM1_PARAMS, "horizon": 120, "eq33": 2.0, "c_frac": (0.05, 0.95)},
     profiles={"full": {"horizon": 5000, "instances": 30}},
     broken={"eq33": 1.0}, instances=12,
-    notes="(36) uses a rounding allowance 8 d eps max||W||^2 for the two Gram differences "
+    notes="Not certifiable yet: evaluated on float64 GD iterates (not the exact "
+          "trajectory); needs the shadowing state balls used by acgh19.thm1/lem1. "
+          "(36) uses a rounding allowance 8 d eps max||W||^2 for the two Gram differences "
           "(the per-step eta^2 drift is near float64 resolution). The sums run over the "
           "checked horizon only (the paper's bound covers all t). Broken: (33) with constant 1 "
           "(||W(0)||_sigma <= ||Phi||_F), violated by starts that move away from Phi.",

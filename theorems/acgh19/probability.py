@@ -14,6 +14,7 @@ exact distribution functions (regularized incomplete gamma / beta, mpmath at 30 
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
@@ -252,12 +253,20 @@ def _lem10m_sample(rng: np.random.Generator, p: Params) -> Instance:
 
 
 def _lem10m_hyp(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    return [Condition("a, b, d >= 1", float(min(inst["a"], inst["b"], inst["d"])), ">=", 1.0),
-            Condition("s^2 > 0", float(sp.Rational(inst["s2"])), ">", 0.0)]
+    return [Condition("a, b, d >= 1", ops.scalar(min(inst["a"], inst["b"], inst["d"])), ">=",
+                      ops.scalar(1)),
+            Condition("s^2 > 0", ops.scalar(Fraction(inst["s2"])), ">", ops.scalar(0))]
 
 
-def _exact_cond(name: str, X: sp.Rational, rel: str, Y: sp.Rational, ctx: str) -> Condition:
-    """``X rel Y`` for exact positive rationals, as an order-exact float ratio vs 1."""
+def _exact_cond(name: str, X: sp.Rational, rel: str, Y: sp.Rational, ctx: str,
+                ops: Any = None) -> Condition:
+    """``X rel Y`` for exact positive rationals. Certified backends: both sides enter as
+    exact Fractions (``ops.scalar``; decided exactly, ties by the fmpq step); float64: an
+    order-exact float ratio vs 1."""
+    if ops is not None and getattr(ops, "certified", False):
+        fx, fy = Fraction(int(X.p), int(X.q)), Fraction(int(Y.p), int(Y.q))
+        return Condition(name, ops.scalar(fx), rel, ops.scalar(fy),
+                         context=f"{ctx}; exact {X} vs {Y}")
     diff = X - Y
     sgn = 0 if diff == 0 else (1 if diff > 0 else -1)
     return Condition(name, ordered_ratio(float(X / Y), sgn), rel, 1.0,
@@ -273,14 +282,15 @@ def _lem10m_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     claimed = s4 * (3 * (a + b) + a * (a - 1) + b * (b - 1) + cross * a * b)
     ctx = f"a={a}, b={b}, d={d}, s^2={inst['s2']}"
     out = [_exact_cond(f"E X_ii^2 = s^4(3(a+b)+a(a-1)+b(b-1){int(cross):+d}ab)", ex11, "==",
-                       claimed, ctx)]
+                       claimed, ctx, ops)]
     if p["check_downstream"]:
         out.append(_exact_cond("E X_ii^2 <= s^4((a+b)^2 + 2(a+b))", ex11, "<=",
-                               s4 * ((a + b) ** 2 + 2 * (a + b)), ctx))
+                               s4 * ((a + b) ** 2 + 2 * (a + b)), ctx, ops))
         out.append(_exact_cond("E||A^TA - BB^T||_F^2 <= s^4(2d(a+b)^2 + d^2(a+b))", exf, "<=",
-                               s4 * (2 * d * (a + b) ** 2 + d * d * (a + b)), ctx))
+                               s4 * (2 * d * (a + b) ** 2 + d * d * (a + b)), ctx, ops))
         out.append(_exact_cond("E||.||_F^2 = s^4(d(a-b)^2 + d(d+1)(a+b)) (second reading)",
-                               exf, "==", s4 * (d * (a - b) ** 2 + d * (d + 1) * (a + b)), ctx))
+                               exf, "==", s4 * (d * (a - b) ** 2 + d * (d + 1) * (a + b)), ctx,
+                               ops))
     return out
 
 
@@ -293,6 +303,7 @@ _lem10m_printed = Result(
     params={"max_dim": 3, "max_d": 2, "cross": "-1", "check_downstream": False},
     profiles={"full": {"max_dim": 5, "max_d": 3, "instances": 60}},
     variant="proof-moment-printed", erratum=True, instances=12,
+    certifiable=True,  # issue 13: exact rationals enter ops as Fractions
     notes="ERRATUM (typo in the proof; the lemma survives). Exact moments from polynomial "
           "expansion with E Z^2 = 1, E Z^4 = 3 give E X_ii^2 = s^4((a-b)^2 + 2(a+b)); the "
           "printed cross term -ab is off by ab s^4 (e.g. a=2, b=5, s^2=1/2: exact 23/4 = 5.75 "
@@ -441,7 +452,10 @@ register(Result(
     profiles={"full": {"k_per_d": 40, "instances": 40}},
     broken={"rate": 1.5},
     instances=4,
-    notes="Exact chi-square tails (mpmath regularized incomplete gamma, 30 digits; s scales "
+    notes="Not certifiable yet: mpmath special functions (incomplete gamma/beta, normal "
+          "CDF, quadrature) compared as floats; Arb has them but the ops vocabulary does "
+          "not yet. "
+          "Exact chi-square tails (mpmath regularized incomplete gamma, 30 digits; s scales "
           "out), compared as ratios to e^{-k}. Includes Theorem 2's k = d/16. The second "
           "lower-tail event is empty when d <= 2 sqrt(kd). Max ratio on a 9 x 60 grid: 0.668 "
           "(d = 1). Broken: e^{-1.5k} is rejected.",
@@ -618,7 +632,10 @@ register(Result(
     profiles={"full": {"h_per_d": 60, "instances": 30}},
     broken={"const": 3.05},
     instances=4,
-    notes="Exact area 1/2 I_{1-(1-h)^2}((d-1)/2, 1/2) in mpmath (30 digits), cross-checked "
+    notes="Not certifiable yet: mpmath special functions (incomplete gamma/beta, normal "
+          "CDF, quadrature) compared as floats; Arb has them but the ops vocabulary does "
+          "not yet. "
+          "Exact area 1/2 I_{1-(1-h)^2}((d-1)/2, 1/2) in mpmath (30 digits), cross-checked "
           "against the paper's Chudnov form by quadrature. Equality at h = 1 (both sides exactly "
           "1/2: I_1 = 1 and F(0) = 1/2), decided exactly; otherwise the slack is ~(1-h) "
           "sqrt((d-3)/(2 pi)) near h = 1. Broken: 3 -> 3.05 is rejected (at h = 1 already).",
@@ -680,7 +697,10 @@ register(Result(
     profiles={"full": {"instances": 40}},
     broken={"F_arg": 0.5},
     instances=3,
-    notes="Exact event probability 1/2 I_{1-tau^2}((d-1)/2, 1/2), tau = (3/sqrt(ad) - "
+    notes="Not certifiable yet: mpmath special functions (incomplete gamma/beta, normal "
+          "CDF, quadrature) compared as floats; Arb has them but the ops vocabulary does "
+          "not yet. "
+          "Exact event probability 1/2 I_{1-tau^2}((d-1)/2, 1/2), tau = (3/sqrt(ad) - "
           "(ad)^{-3/2})/2 (mpmath, 30 digits), on a (d, a) grid incl. a near the bound's zero "
           "(a = 8.79). Second reading: min(exact - bound) = 0.00315 over its grid; e.g. d = 20, "
           "a = 100: 0.4426 vs 0.3415. Broken: F(0.5/sqrt a) is rejected.",

@@ -156,7 +156,10 @@ register(Result(
     kind="definition", check=Deterministic(_rand_sample, _no_hyp, _engine_concl),
     params={"d_choices": [1, 2, 3], "L_choices": [2, 3, 5], "what": "D", "order": "printed"},
     broken={"order": "swapped"}, instances=12,
-    notes="Engine (float64) vs the definition in ops (rounding allowance from the "
+    notes="Not certifiable by nature: it tests the float64 engine's output against the "
+          "definition; under ball the engine's rounded value is (correctly) refuted as "
+          "not exactly equal. "
+          "Engine (float64) vs the definition in ops (rounding allowance from the "
           "product error bound). Broken: W_{l+1} W_{l+1}^T - W_l^T W_l."))
 register(Result(
     id="wwm19.eq2_3", title="Whitened objective (2.3) R = 1/2 ||W_L...W_1 - Phi||_F^2",
@@ -165,7 +168,10 @@ register(Result(
     kind="definition", check=Deterministic(_rand_sample, _no_hyp, _engine_concl),
     params={"d_choices": [1, 2, 3], "L_choices": [1, 2, 3, 5], "what": "R", "half": 0.5},
     broken={"half": 1.0}, instances=12,
-    notes="Engine loss (float64) and the ops loss against the direct formula with the 1/2. "
+    notes="Not certifiable by nature: it tests the float64 engine's output against the "
+          "definition; under ball the engine's rounded value is (correctly) refuted as "
+          "not exactly equal. "
+          "Engine loss (float64) and the ops loss against the direct formula with the 1/2. "
           "Broken: without the 1/2. The X X^T = I reduction of (2.2) is in wwm19.eq2_2."))
 
 
@@ -196,7 +202,8 @@ register(Result(
     statement=r"W_l=I+U_l,\ (U_l)_{ij}\sim\mathcal N(0,1/(dL)),\ l=1..L",
     kind="definition", check=Deterministic(_ni_sample, _no_hyp, _ni_concl),
     params={"var_factor": 1.0}, broken={"var_factor": 1.3}, instances=12,
-    notes="The engine's sampler (all L layers perturbed) checked against the stated variance "
+    notes="Not certifiable: a statistical moment band on the sampler. "
+          "The engine's sampler (all L layers perturbed) checked against the stated variance "
           "(5-sigma moment bands; ~1 chance in 10^6 of a false alarm). Broken: variance 1.3/(dL). "
           "Not searchable: a moment test of the generator, which an adversarial choice "
           "sequence is free to break (the CMA-ES hunt did, at eval 12: a false positive).",
@@ -261,7 +268,10 @@ register(Result(
               r"=(I+W_L^\top W_L)^{L-1}",
     params={"d_choices": [1, 2, 3, 5], "L_choices": [2, 3, 5, 10, 20], "what": "prod",
             "shift": 0}, broken={"shift": 1},
-    notes="T2 states with S = 0 and Haar Q_l (float64; residual within the product's "
+    notes="Not certifiable by nature: it tests the float64 engine's output against the "
+          "definition; under ball the engine's rounded value is (correctly) refuted as "
+          "not exactly equal. "
+          "T2 states with S = 0 and Haar Q_l (float64; residual within the product's "
           "rounding bound). The telescoping step is exact in wwm19.id4_prod[telescoping]. "
           "Broken: exponent L.", **_MAN))
 register(Result(
@@ -271,7 +281,8 @@ register(Result(
               r"\ge2\mathcal R",
     params={"d_choices": [1, 2, 3, 5, 8], "L_choices": [2, 3, 5, 10, 30, 50], "what": "grad",
             "c": 2.0}, broken={"c": 2.5},
-    notes="State-wise on the exact invariant manifold (T2, S = 0; float64). Broken: 2.5.",
+    notes="Not certifiable: float ODE flow (DOP853), no validated integrator. "
+          "State-wise on the exact invariant manifold (T2, S = 0; float64). Broken: 2.5.",
     **{**_MAN, "kind": "inequality"}))
 
 
@@ -359,7 +370,8 @@ register(Result(
     params=_FLOW_P, profiles={"full": {"L_choices": [1, 2, 3, 5, 10, 20], "d_choices":
                                        [1, 2, 3, 5], "instances": 60, "t_end": 8.0}},
     broken={"rate": 2.6}, instances=12,
-    notes="Full matrices (DOP853, global error estimated against a 1e-4 x tighter run) for "
+    notes="Not certifiable: float ODE flow (DOP853), no validated integrator. "
+          "Full matrices (DOP853, global error estimated against a 1e-4 x tighter run) for "
           "L <= 8 and the exact scalar reduction T3 for L = 20..200; float64, not certified "
           "(no validated integrator yet). Also state-wise (4.4) at every grid state. Broken: "
           "rate 2.6 (the bound is tight at t = 0)."))
@@ -430,7 +442,8 @@ register(Result(
     kind="remark", check=Deterministic(_rem_sample, _rem_hyp, _rem_concl),
     params={"part": "a", "t_end": 2.5, "grid": 101, "k": 1.0}, broken={"k": 1.3},
     instances=10,
-    notes="Holds with lambda_min read on the d_0 x d_0 Gram matrix (catalog §7.9); the "
+    notes="Not certifiable: float ODE flow (DOP853), no validated integrator. "
+          "Holds with lambda_min read on the d_0 x d_0 Gram matrix (catalog §7.9); the "
           "discrete-time rectangular claim of §1 is not proved in the paper and not tested. "
           "Float64 flow, not certified. Broken: rate 2.6."))
 register(Result(
@@ -441,5 +454,6 @@ register(Result(
     kind="remark", check=Deterministic(_rem_sample, _rem_hyp, _rem_concl),
     params={"part": "b", "t_end": 2.0, "grid": 81, "k": 1.0}, broken={"k": 8.0},
     instances=10,
-    notes="X^T X (n x n), so n <= d_x (the nonvacuous regime). Float64 flow. Broken: rate "
+    notes="Not certifiable: float ODE flow (DOP853), no validated integrator. "
+          "X^T X (n x n), so n <= d_x (the nonvacuous regime). Float64 flow. Broken: rate "
           "16 lambda_X."))

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from scipy.integrate import solve_ivp
 
+from boundcheck.arith.constants import exact_const
 from boundcheck.check.registry import register
 from boundcheck.check.result import (
     Deterministic,
@@ -28,11 +29,12 @@ from boundcheck.check.result import (
 )
 from boundcheck.check.stats import exponential_fit, power_law_fit
 from boundcheck.check.verdict import Condition
+from boundcheck.model import network, resnet
 from boundcheck.model import residual as rs
-from boundcheck.model import resnet
+from boundcheck.model.problem import Problem
 from theorems.wwm19 import PAPER
 from theorems.wwm19._cert import zas_run
-from theorems.wwm19.gd import eta_max
+from theorems.wwm19.gd import _phi_candidates, eta_max
 
 _CACHE: dict[tuple, Any] = {}
 
@@ -252,7 +254,8 @@ register(Result(
     statement=r"w(0)\in\mathcal M\Rightarrow w(t)\in\mathcal M,\ w(t)\to0",
     kind="claim", check=Deterministic(_m_sample, lambda i, o, p: [], _m_concl),
     params={"T": 20.0, "k": 1.0}, broken={"k": 0.5}, instances=10,
-    notes="Full L-dim flow from points of M (DOP853, float64). Decay bound from w' <= "
+    notes="Not certifiable: float ODE flow (DOP853), no validated integrator. "
+          "Full L-dim flow from points of M (DOP853, float64). Decay bound from w' <= "
           "-w^{L-1}: w0 e^{-t} (L = 2), (w0^{-(L-2)} + (L-2)t)^{-1/(L-2)} (L >= 3). Broken: "
           "half the bound."))
 
@@ -268,18 +271,38 @@ def _e46_sample(rng: np.random.Generator, p: Params) -> Instance:
 
 
 def _e46_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
+    """(4.6) along the EXACT GD run from ZAS (fast shadowing, ``zas_run``): ``D_max`` and
+    ``E_max`` are upward-rounded enclosures of ``max_t ||D_l(t)||_2`` and ``max_t ||I +
+    D_{L-1}(t)||_2`` over the whole certified horizon; the right-hand sides are in ops with
+    ``phi = max{2||Phi||_F, e/sqrt(L), 1}`` (Arb-enclosed e): ``x <= c/phi^2`` is one
+    condition per candidate of the max."""
     L, Phi = inst["L"], inst["Phi"]
     run = zas_run(Phi, L, inst["eta"], inst["steps"])
-    phi = max(2 * abs(float(Phi[0, 0])), math.e / math.sqrt(L), 1.0)
     ctx = f"L={L}, Phi={float(Phi[0, 0])}, {run['horizon']}/{run['steps']} certified steps"
     if not run["complete"]:
-        return [Condition("run certified", math.nan, "<=", 0.0, ctx)]
-    conds = [Condition("(4.6) ||I + D_{L-1}(t)||_2 <= 1/(4L^2) for all t", run["E_max"], "<=",
-                       p["c2"] / (4 * L * L), ctx)]
+        return [Condition("run certified", ops.scalar(math.nan), "<=", ops.scalar(0), ctx)]
+    c1, c2 = ops.scalar(exact_const(p["c1"])), ops.scalar(exact_const(p["c2"]))
+    conds = [_upper_bound_le(ops, "(4.6) ||I + D_{L-1}(t)||_2 <= 1/(4L^2) for all t",
+                             run["E_max"], c2 / ops.scalar(4 * L * L), ctx)]
     if L >= 3:
-        conds.append(Condition("(4.6) ||D_l(t)||_2 <= 1/(2L^3 phi^2) for all t", run["D_max"],
-                               "<=", p["c1"] / (2 * L**3 * phi * phi), ctx))
+        for i, phi in enumerate(_phi_candidates(ops, Phi, L, "e")):
+            which = ("2||Phi||_F", "e/sqrt(L)", "1")[i]
+            conds.append(_upper_bound_le(ops, f"(4.6) ||D_l(t)||_2 <= 1/(2L^3 phi^2) for all t "
+                                         f"[phi >= {which}]", run["D_max"],
+                                         c1 / (ops.scalar(2 * L**3) * phi * phi), ctx))
     return conds
+
+
+def _upper_bound_le(ops: Any, name: str, ub: float, rhs: Any, ctx: str) -> Condition:
+    """``x <= rhs`` from a certified upper bound ``ub >= x``. An upper bound below ``rhs``
+    proves the inequality; one above it proves nothing, so under a certified backend it is
+    undecided (NaN: inconclusive), never a certified refutation. float64 compares the point
+    bound as before."""
+    lhs = ops.scalar(ub)
+    if getattr(ops, "certified", False) and ops.compare(lhs, "<=", rhs) is not True:
+        return Condition(name, ops.scalar(math.nan), "<=", rhs,
+                         ctx + f"; upper bound {ub:.6g} does not decide")
+    return Condition(name, lhs, "<=", rhs, ctx)
 
 
 register(Result(
@@ -288,8 +311,11 @@ register(Result(
     statement=r"\|D_l\|_2\le(2L^3\phi^2)^{-1},\ \|I+D_{L-1}\|_2\le(4L^2)^{-1}",
     kind="equation", check=Deterministic(_e46_sample, lambda i, o, p: [], _e46_concl),
     params={"c1": 1.0, "c2": 1.0}, broken={"c2": 1e-4}, instances=10,
-    notes="Along certified GD runs at eta_max (d = 1); the bounds are upward-rounded "
-          "enclosures (floats). Broken: 1e-4/(4L^2)."))
+    certifiable=True,  # issue 13: certified run enclosures against right-hand sides in ops
+    notes="Along certified GD runs at eta_max (d = 1): the left-hand sides are upward-rounded "
+          "enclosures over the EXACT iterates (fast shadowing, as wwm19.thm4_3; a run not "
+          "certified over its whole horizon is inconclusive), the right-hand sides in ops "
+          "(phi with Arb-enclosed e). Broken: 1e-4/(4L^2)."))
 
 
 # ------------------------------------------------------------------------------ rem4_3
@@ -306,27 +332,43 @@ def _r43_sample(rng: np.random.Generator, p: Params) -> Instance:
 
 
 def _r43_hyp(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    Ws, L, d, phi = inst["Ws"], inst["L"], inst["d"], inst["phi"]
-    Ds = rs.invariants(Ws)
-    conds = [Condition("||D_l(0)|| <= 1/2 (2L^3 phi^2)^{-1}", float(np.linalg.norm(D, 2)),
-                       "<=", 0.5 / (2 * L**3 * phi**2)) for D in Ds[:-1]]
-    conds.append(Condition("||I + D_{L-1}(0)|| <= 1/2 (4L^2)^{-1}", float(np.linalg.norm(
-        np.eye(d) + Ds[-1], 2)), "<=", 0.5 / (4 * L * L)))
+    """Half the (4.6) budget at t = 0, in ops (phi is a stored input)."""
+    L, d = inst["L"], inst["d"]
+    Ws = [ops.asarray(W) for W in inst["Ws"]]
+    phi = ops.scalar(inst["phi"])
+    conds = []
+    for l in range(L - 1):
+        D = ops.sub(ops.matmul(ops.transpose(Ws[l + 1]), Ws[l + 1]),
+                    ops.matmul(Ws[l], ops.transpose(Ws[l])))
+        if l < L - 2:
+            conds.append(Condition("||D_l(0)|| <= 1/2 (2L^3 phi^2)^{-1}", ops.spec_norm(D), "<=",
+                                   ops.scalar(1) / (ops.scalar(4 * L**3) * phi * phi),
+                                   context=f"l={l + 1}"))
+        else:
+            conds.append(Condition("||I + D_{L-1}(0)|| <= 1/2 (4L^2)^{-1}",
+                                   ops.spec_norm(ops.add(ops.eye(d), D)), "<=",
+                                   ops.scalar(1) / ops.scalar(8 * L * L)))
     return conds
 
 
 def _r43_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    Ws, Phi, eta = inst["Ws"], inst["Phi"], inst["eta"]
-    worst = -math.inf
-    R = rs.loss(Ws, Phi)
-    for _ in range(p["steps"]):
-        Ws = rs.gd_step(Ws, Phi, eta)
-        R1 = rs.loss(Ws, Phi)
-        worst = max(worst, (R1 - (1 - p["rate"] * eta) * R) / (eta * R))
+    """Per-step contraction along GD in ops (under a certified backend: balls around the
+    EXACT iterates): ``R(t+1) - (1 - rate eta) R(t) <= 0`` at every step."""
+    Phi, eta, L, d = inst["Phi"], inst["eta"], inst["L"], inst["d"]
+    prob = Problem.for_target(Phi, (d,) * (L + 1))
+    Ws = [ops.asarray(W) for W in inst["Ws"]]
+    q = ops.scalar(1) - ops.scalar(exact_const(p["rate"])) * ops.scalar(eta)
+    R = network.loss(ops, prob, Ws)
+    ctx = f"L={L}, d={d}, sigma={inst['sigma']:.2g}"
+    conds = []
+    for t in range(p["steps"]):
+        Ws = network.gd_step(ops, prob, Ws, eta)
+        R1 = network.loss(ops, prob, Ws)
+        conds.append(Condition("per step R(t+1) - (1 - eta/2) R(t) <= 0", R1 - q * R, "<=",
+                               ops.scalar(0), ctx + f", t={t}",
+                               float_tol=1e-6 * eta * float(ops.mid(R))))
         R = R1
-    return [Condition("per step R(t+1) - (1 - eta/2) R(t) <= 0 (in units of eta R)", worst,
-                      "<=", 0.0, f"L={inst['L']}, d={inst['d']}, sigma={inst['sigma']:.2g}, "
-                      f"{p['steps']} steps (float64)", float_tol=1e-6)]
+    return conds
 
 
 register(Result(
@@ -336,9 +378,12 @@ register(Result(
               r"\sigma\text{ small}\Rightarrow\text{(4.5)-type convergence}",
     kind="remark", check=Deterministic(_r43_sample, _r43_hyp, _r43_concl),
     params={"steps": 3000, "rate": 0.5}, broken={"rate": 4.0}, instances=10,
+    certifiable=True,  # issue 13: hypotheses and the GD run in ops
     notes="Not quantitative in the paper; proxy (catalog): half the D-budget at init, phi "
-          "doubled and covering ||Phi|| + sqrt(2R(0)), eta_max/2, 3000 float64 steps. A "
-          "failure would not falsify the remark. Broken: rate 4."))
+          "doubled and covering ||Phi|| + sqrt(2R(0)), eta_max/2, 3000 GD steps. A "
+          "failure would not falsify the remark. Certified: D's, GD iterates (balls around "
+          "the exact iterates) and each step's contraction in ops; phi, eta are stored inputs. "
+          "Broken: rate 4."))
 
 
 # ------------------------------------------------------------------------------ cite_rel
@@ -371,7 +416,10 @@ register(Result(
     statement=r"\text{identity init fails for }\Phi=-I;\ \text{ZAS violates [2]'s hypotheses}",
     kind="fact", check=Deterministic(_rel_sample, lambda i, o, p: [], _rel_concl),
     params={"steps": 2000, "k": 1.0}, broken={"k": 1.05}, instances=10,
-    notes="Context only (the cited theorems are not re-proved): GD from W_l = I (all l) on "
+    notes="Not certifiable yet: R(t) - d/2 ~ d w^L falls to ~1e-174 (L = 2) after 2000 "
+          "steps, far below any ball radius of the run; needs the exact scalar reduction "
+          "on the symmetric manifold. "
+          "Context only (the cited theorems are not re-proved): GD from W_l = I (all l) on "
           "Phi = -I stays on the symmetric manifold W_l = w I and never beats R = d/2. "
           "Broken: R >= 1.05 d/2 (R approaches d/2)."))
 
@@ -423,7 +471,9 @@ register(Result(
     statement=r"z_0=V_0x,\ z_l=z_{l-1}+U_l\sigma(V_lz_{l-1}),\ f=U_{L+1}z_L",
     kind="definition", check=Deterministic(_net_sample, lambda i, o, p: [], _net_concl),
     params={"what": "grad", "gscale": 1.0}, broken={"gscale": 1.01}, instances=10,
-    notes="The engine model behind Fig. 4 (boundcheck/model/resnet.py), gradient vs finite "
+    notes="Not certifiable by nature: central finite differences of the float64 engine "
+          "(truncation error). "
+          "The engine model behind Fig. 4 (boundcheck/model/resnet.py), gradient vs finite "
           "differences. Broken: gradient scaled by 1.01."))
 register(Result(
     id="wwm19.eq6_2", title="mZAS (6.2): f = 0 and only U_{L+1} moves at step 0",
@@ -431,5 +481,6 @@ register(Result(
     statement=r"U_l=0\ (l=1..L+1),\ (V_l)_{ij}\sim\mathcal N(0,1/D)",
     kind="definition", check=Deterministic(_net_sample, lambda i, o, p: [], _net_concl),
     params={"what": "mzas", "perturb": 0.0}, broken={"perturb": 1e-3}, instances=10,
-    notes="Derived fact (catalog): at mZAS every gradient but U_{L+1}'s contains a zero "
+    notes="Not certifiable yet: ReLU/tanh activations are not in the ops vocabulary. "
+          "Derived fact (catalog): at mZAS every gradient but U_{L+1}'s contains a zero "
           "factor. Broken: U_l = 1e-3 entrywise."))

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from boundcheck.arith.constants import exact_const
 from boundcheck.check.registry import register
 from boundcheck.check.result import (
     Deterministic,
@@ -610,22 +611,35 @@ def _sample_claim51(rng: np.random.Generator, p: Params) -> Instance:
 
 
 def _claim51_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
+    """GD from W = 0 in ops (under a certified backend: balls around the EXACT iterates, eta =
+    d / (8 L m ||X||_2^2) enclosed). The support claim is ``||W_l - E W_l E||_F == 0`` at
+    every step, ``E = diag(I_d, 0)`` exact, which balls decide only at radius 0 (Arb and
+    exact arithmetic keep the exact zeros)."""
     A, B, X, Y, L = inst["A"], inst["B"], inst["X"], inst["Y"], inst["L"]
     m, d = A.shape
-    Ws = [np.zeros((m, m)) for _ in range(L)]
-    eta = 0.5 / (L * (m / d) * np.linalg.norm(X, 2) ** 2 * 4)
-    worst = 0.0
-    for _ in range(inst["steps"]):
-        Ws = tr.np_gd_step(A, B, Ws, X, Y, eta)
+    Eb = np.zeros((m, m))
+    Eb[:d, :d] = np.eye(d)
+    E = ops.asarray(Eb)
+    sx = ops.sigma_max(ops.asarray(X))
+    eta = ops.scalar(d) / (ops.scalar(8 * L * m) * sx * sx)
+    Ws: list[Any] = [ops.zeros(m, m) for _ in range(L)]
+    conds = []
+    for t in range(1, inst["steps"] + 1):
+        Ws = tr.gd_step(ops, A, B, Ws, X, Y, eta)
+        off = None
         for W in Ws:
-            mask = np.ones_like(W, dtype=bool)
-            mask[:d, :d] = False
-            worst = max(worst, float(np.max(np.abs(W[mask]), initial=0.0)))
-    moved = max(float(np.max(np.abs(W[:d, :d]))) for W in Ws)
-    return [Condition("max |W_l entries outside the leading d x d block| == 0 (all steps)",
-                      ops.scalar(worst), "<=", ops.scalar(0.0), context=f"m={m}, L={L}"),
-            Condition("the leading block does move", ops.scalar(moved), ">",
-                      ops.scalar(p["moved_min"]))]
+            o = ops.fro_norm(ops.sub(W, ops.matmul(E, ops.matmul(W, E))))
+            off = o if off is None else off + o
+        conds.append(Condition("sum_l ||W_l outside the leading d x d block||_F == 0",
+                               off, "==", ops.scalar(0), context=f"m={m}, L={L}, t={t}"))
+    moved = None
+    for W in Ws:
+        b = ops.fro_norm(ops.matmul(E, ops.matmul(W, E)))
+        moved = b if moved is None else moved + b
+    conds.append(Condition("the leading block does move: sum_l ||E W_l E||_F > moved_min",
+                           moved, ">", ops.scalar(exact_const(p["moved_min"])),
+                           context=f"m={m}, L={L}"))
+    return conds
 
 
 register(Result(
@@ -635,7 +649,10 @@ register(Result(
     kind="claim", check=Deterministic(_sample_claim51, _true, _claim51_concl),
     params={"moved_min": 0.0}, broken={"moved_min": 1e6}, instances=12,
     notes="float64 zeros are exact (0*x = 0, 0+0 = 0), so this is the exact support of the "
-          "computed run; not registered as certifiable.",
+          "computed run. The run is written in ops (issue 13) but NOT certifiable yet: under "
+          "ball the support test ||W - E W E||_F == 0 is decided only at radius 0, which "
+          "rump's a-priori underflow term never gives, so every instance escalates to Arb "
+          "(m up to 33, 50 steps, L up to 5): 2 instances took > 250 s on the shared machine.",
 ))
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from boundcheck.arith.constants import exact_const
 from boundcheck.check.registry import register
 from boundcheck.check.result import (
     Deterministic,
@@ -62,17 +63,23 @@ def _hyp_a11(inst: Instance, ops: Any, p: Params) -> list[Condition]:
 
 
 def _concl_a11(inst: Instance, ops: Any, p: Params) -> list[Condition]:
-    X = inst["X"]
+    """(A.11) in ops. ``||X||_{2,inf}^2 = max_j ||x_j||^2`` enters through the columns: the
+    bound decreases in it, so ``eta <= bound(max_j)`` is one condition per column ``j``."""
+    X = np.asarray(inst["X"])
     a = ops.scalar(inst["alpha"])
     x2 = ops.sigma_max(ops.asarray(X)) ** 2
     sr2 = x2  # d = 1
-    x2inf = ops.scalar(float(np.max(np.sum(X * X, axis=0))))
     e = ops.exp(ops.scalar(1))
     L, n, b = ops.scalar(inst["L"]), ops.scalar(inst["n"]), ops.scalar(inst["b"])
-    bound = b * a * a * sr2 / (ops.scalar(6) * e ** 3 * L * n * a ** 4 * x2 * x2inf)
-    return [Condition("(A.11) eta(H2') <= b mu^2mu^2 sr^2/(6e^3 L n lam^4 ||X||^2 "
-                      "||X||_2inf^2)", ops.scalar(inst["eta"]), "<=",
-                      bound * ops.scalar(p["factor"]))]
+    factor = ops.scalar(exact_const(p["factor"]))
+    conds = []
+    for j in range(X.shape[1]):
+        cj = ops.fro_norm(ops.asarray(X[:, j:j + 1]))
+        bound = b * a * a * sr2 / (ops.scalar(6) * e ** 3 * L * n * a ** 4 * x2 * cj * cj)
+        conds.append(Condition("(A.11) eta(H2') <= b mu^2mu^2 sr^2/(6e^3 L n lam^4 ||X||^2 "
+                               "||X||_2inf^2)", ops.scalar(inst["eta"]), "<=", bound * factor,
+                               context=f"column j={j} of ||X||_2inf"))
+    return conds
 
 
 register(Result(
@@ -83,8 +90,10 @@ register(Result(
     kind="equation", check=Deterministic(_sample_a11, _hyp_a11, _concl_a11),
     params={**_P36, "factor": 1.0, "eps_fracs": [0.9, 0.5, 0.1]}, broken={"factor": 1e-3},
     instances=12,
+    certifiable=True,  # issue 13: the bound in ops (columns of X, Arb e, exact factor)
     notes="Modified identity: mu = lam, so the bound is b sr^2/(6e^3 L n alpha^2 ||X||^2 "
-          "||X||_2inf^2)."))
+          "||X||_2inf^2). Certified: every side in ops (||X||_2 by certified sigma_max, "
+          "||X||_2inf^2 one condition per column, e by Arb)."))
 
 
 def _a13(p: Params) -> list[Condition]:
