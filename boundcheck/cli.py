@@ -491,7 +491,10 @@ def cmd_store(args: argparse.Namespace) -> int:
 
 def cmd_recheck(args: argparse.Namespace) -> int:
     cx = load_counterexample(args.file)  # InputError (exit 2) for an unusable file
-    registry.get(cx.key)
+    try:
+        registry.get(cx.key)
+    except BoundcheckError as exc:
+        raise BoundcheckError(f"{args.file}: {exc}") from None
     try:
         rep = recheck(args.file, backend=args.backend, backend_options=_backend_options(args))
     except BoundcheckError:
@@ -532,7 +535,7 @@ def _hunt_options(sp: argparse.ArgumentParser) -> None:
 
 def _falsify_parser(sub: argparse._SubParsersAction) -> None:
     fz = sub.add_parser("falsify", help="targeted counterexample search (CMA-ES vs random)")
-    fz.add_argument("id", metavar="ID")
+    fz.add_argument("id", metavar="ID", help="a deterministic result's registry key")
     fz.add_argument("--budget", type=int, default=2000, help="evaluations per method")
     fz.add_argument("--seed", type=int, default=0, help="seed of both searches (default 0)")
     fz.add_argument("--out", default="falsify-out", metavar="DIR",

@@ -55,9 +55,8 @@ def load_counterexample(path: str | Path) -> Counterexample:
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
-        ends = exc.pos >= len(text.rstrip())
-        what = ("truncated" if ends else "malformed JSON") if text.lstrip()[:1] in "{[" \
-            else "not JSON"
+        what = ("truncated" if _unclosed(text) else "malformed JSON") \
+            if text.lstrip()[:1] in "{[" else "not JSON"
         raise InputError(f"{path} is {what}: invalid JSON at line {exc.lineno} column "
                          f"{exc.colno} ({exc.msg})") from None
     if not isinstance(raw, dict):
@@ -85,3 +84,23 @@ def load_counterexample(path: str | Path) -> Counterexample:
                           backend=data["backend"], overrides=data["overrides"],
                           instance=data["instance"],
                           violations=list(data.get("violations") or []))
+
+
+def _unclosed(text: str) -> bool:
+    """Whether JSON text ends inside a string or with brackets left open (cut short)."""
+    depth, in_str, esc = 0, False, False
+    for ch in text:
+        if in_str:
+            if esc:
+                esc = False
+            elif ch == "\\":
+                esc = True
+            elif ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch in "{[":
+            depth += 1
+        elif ch in "}]":
+            depth -= 1
+    return in_str or depth > 0
