@@ -54,6 +54,7 @@ _NAMES = {
     "load_counterexample": "boundcheck.check.counterexample",
     "Counterexample": "boundcheck.check.counterexample",
     "schema": "boundcheck.check.params",
+    "validate_overrides": "boundcheck.check.params",
 }
 
 __all__ = ["BoundcheckError", "InputError", "__version__", *_NAMES, *_MODULES]
