@@ -212,6 +212,11 @@ def _check(results: Sequence, args: argparse.Namespace, profile: str, cx_dir: Pa
         return _check_parallel(results, args, profile, cx_dir, overrides, store, workers,
                                on_report)
     args.exec_meta = {"workers": 1, "result_wall_s": {}}
+    overall = None
+    if len(results) > 1:  # result k of N, elapsed, time left
+        from boundcheck.run.executor import RunProgress
+
+        overall = RunProgress(len(results), 0, not args.quiet)
     for r in results:
         skey = _store_key(r, args, profile, overrides) if store is not None else None
         rep = store.get(skey) if store is not None else None
@@ -229,6 +234,8 @@ def _check(results: Sequence, args: argparse.Namespace, profile: str, cx_dir: Pa
             record_found(args, rep)
         reports.append(rep)
         print(_summary(rep), flush=True)
+        if overall is not None:
+            overall(rep)
         if on_report:
             on_report(reports)
     return reports
@@ -285,11 +292,16 @@ def _store_key(result, args: argparse.Namespace, profile: str, overrides: dict) 
 
 
 def _summary(rep: Report) -> str:
-    """The report's summary line; a run that erred also shows its error's message."""
+    """The report's summary line; a run that erred also shows its error's message, and the
+    counterexample files (and standalone verifiers) written are named."""
     line = summary_line(rep)
     if str(rep.verdict) == "error" and rep.messages:
         msg = " ".join(str(rep.messages[-1]).split())
         line += f"\n  error: {msg[:300]}"
+    for label, files in (("counterexample", rep.counterexamples),
+                         ("verifier", rep.details.get("verifiers") or [])):
+        for f in files:
+            line += f"\n  {label}: {f}"
     return line
 
 

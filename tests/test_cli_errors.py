@@ -329,3 +329,21 @@ def test_every_option_has_help_and_the_backends_are_listed():
             assert be in text, (name, be)
     fig = " ".join(subs["figure"].format_help().split())
     assert "seconds" in fig and "medium grid (minutes)" in fig and "about an hour" in fig
+
+
+# ------------------------------------------------------- counterexample paths, overall progress
+def test_counterexample_paths_are_printed(tmp_path, capsys):
+    cx = tmp_path / "cx"
+    code = main(["check", "hxp20.claim4_4", "--instances", "5", "--set", "upper=1.0",
+                 "--quiet", "--counterexamples", str(cx)])
+    assert code == 1  # a tightened bound the check refutes: not as expected
+    printed = [ln.split(": ", 1)[1] for ln in capsys.readouterr().out.splitlines()
+               if ln.startswith("  counterexample: ")]
+    assert printed and sorted(printed) == sorted(str(p) for p in cx.glob("*.json"))
+
+
+def test_several_results_show_an_overall_progress_line(tmp_path, capsys):
+    assert main(["check", "dh19.eq22[symbolic]", "hxp20.claim4_4", "--instances", "3",
+                 "--counterexamples", str(tmp_path / "cx")]) == 0
+    err = capsys.readouterr().err
+    assert "[result 1 of 2" in err and "[result 2 of 2" in err and "s left]" in err, err
