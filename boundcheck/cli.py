@@ -19,6 +19,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from boundcheck.arith import get_backend
 from boundcheck.check import registry
 from boundcheck.check.counterexample import load_counterexample
 from boundcheck.check.examples import record_found, run_options, store_extra
@@ -203,6 +204,7 @@ def _check(results: Sequence, args: argparse.Namespace, profile: str, cx_dir: Pa
     overrides = _overrides(getattr(args, "sets", []))
     for r in results:  # refuse bad overrides before anything runs
         validate_overrides(r, overrides, profile)
+    get_backend(args.backend, **_backend_options(args))  # and an unknown backend
     workers = getattr(args, "workers", None) or 1
     if getattr(args, "scheduler", None):
         from boundcheck.run.dask_executor import require
@@ -456,9 +458,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     store = None
     try:
         if not args.fresh:
-            from boundcheck.run.store import ResultStore
-
-            store = ResultStore(args.store or out / "store.sqlite")
+            store = _open_store(args.store or out / "store.sqlite")
         reports = _check(results, args, profile, out / "counterexamples",
                          on_report=save_partial, store=store)
     except KeyboardInterrupt:
@@ -487,12 +487,24 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0 if not bad else 1
 
 
+def _open_store(path: str | Path):
+    """The result store at ``path``; a file that is not one is a one-line error."""
+    import sqlite3
+
+    from boundcheck.run.store import ResultStore
+
+    try:
+        return ResultStore(path)
+    except sqlite3.DatabaseError as exc:
+        raise BoundcheckError(f"{path} is not a boundcheck result store ({exc})") from None
+
+
 def cmd_store(args: argparse.Namespace) -> int:
-    from boundcheck.run.store import ResultStore, code_hash
+    from boundcheck.run.store import code_hash
 
     if not Path(args.path).exists():
         raise BoundcheckError(f"no result store at {args.path}")
-    st = ResultStore(args.path)
+    st = _open_store(args.path)
     if args.action == "gc":
         removed = st.gc({r.key: code_hash(r) for r in registry.all_results(None)})
         print(f"removed {removed} stale records")

@@ -347,3 +347,22 @@ def test_several_results_show_an_overall_progress_line(tmp_path, capsys):
                  "--counterexamples", str(tmp_path / "cx")]) == 0
     err = capsys.readouterr().err
     assert "[result 1 of 2" in err and "[result 2 of 2" in err and "s left]" in err, err
+
+
+# ------------------------------------------------------------- unknown backend, not-a-store
+def test_unknown_backend_is_refused_before_any_result_runs(tmp_path, capsys, no_run):
+    assert main(["check", "hxp20.claim4_4", "hxp20.eq1", "--backend", "nope", "--quiet",
+                 "--counterexamples", str(tmp_path / "cx")]) == 2
+    err = _one_line_error(capsys)
+    assert "unknown backend 'nope'" in err and "ball" in err and not no_run
+
+
+def test_a_file_that_is_not_a_result_store_is_one_line_exit_2(tmp_path, capsys, no_run):
+    bogus = tmp_path / "store.sqlite"
+    bogus.write_text("not a database, just text " * 40)
+    assert main(["store", "info", str(bogus)]) == 2
+    assert "is not a boundcheck result store" in _one_line_error(capsys)
+    assert main(["audit", "--quick", "--paper", "hxp20", "--quiet", "--workers", "1",
+                 "--out", str(tmp_path / "audit"), "--store", str(bogus)]) == 2
+    assert "is not a boundcheck result store" in _one_line_error(capsys) and not no_run
+    assert not (tmp_path / "audit" / "results.json").exists()
