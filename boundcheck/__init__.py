@@ -50,6 +50,11 @@ _NAMES = {
     "Report": "boundcheck.check.harness",
     "run_result": "boundcheck.check.harness",
     "recheck": "boundcheck.check.harness",
+    "check_instance": "boundcheck.check.harness",
+    "load_counterexample": "boundcheck.check.counterexample",
+    "Counterexample": "boundcheck.check.counterexample",
+    "schema": "boundcheck.check.params",
+    "validate_overrides": "boundcheck.check.params",
 }
 
 __all__ = ["BoundcheckError", "InputError", "__version__", *_NAMES, *_MODULES]

@@ -1,20 +1,27 @@
 """The ``boundcheck`` command line: list, check, audit, recheck, figure.
 
 Exit status: 0 when every verdict is as expected, 1 when one is not (a refuted result that
-is not a registered erratum, an error, a vacuous check), 2 on usage errors.
+is not a registered erratum, an error, a vacuous check), 2 on usage errors (a bad option or
+parameter, an unusable input file, an output path that cannot be written: one line on
+stderr, no traceback), 130 when interrupted (Ctrl-C; what finished is kept and the message
+says where), 141 when stdout is closed early (``boundcheck list | head``: quietly).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from boundcheck.arith import get_backend
 from boundcheck.check import registry
+from boundcheck.check.counterexample import load_counterexample
 from boundcheck.check.examples import record_found, run_options, store_extra
 from boundcheck.check.harness import Report, recheck, run_result
 from boundcheck.check.params import schema, validate_overrides
@@ -23,6 +30,7 @@ from boundcheck.errors import BoundcheckError
 from boundcheck.output.html_report import clear_report_files, write_site
 from boundcheck.output.plots import margin_chart
 from boundcheck.output.report import summary_line, table, write_json
+from boundcheck.version import __version__
 
 
 class _Progress:
@@ -57,25 +65,34 @@ class _Progress:
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="boundcheck", description=__doc__.splitlines()[0])
+    p.add_argument("--version", action="version", version=f"boundcheck {__version__}",
+                   help="print the version and exit")
     sub = p.add_subparsers(dest="cmd", required=True)
+    backend_help = _backend_help()
 
     ls = sub.add_parser("list", help="list registered results")
-    ls.add_argument("--paper")
+    ls.add_argument("--paper", help="only this paper's results (e.g. hxp20)")
     ls.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     def common(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--seed", type=int, default=0)
-        sp.add_argument("--backend", default="float64",
-                        help="float64 (default), ball (certified), or another registered one")
+        sp.add_argument("--seed", type=int, default=0,
+                        help="base seed of the sampled instances (default 0)")
+        sp.add_argument("--backend", default="float64", help=backend_help)
         sp.add_argument("--prec", type=int, default=None, help="precision in bits (ball/mpmath)")
         sp.add_argument("--quiet", action="store_true", help="no progress on stderr")
         _hunt_options(sp)
 
     ck = sub.add_parser("check", help="check the given results")
-    ck.add_argument("ids", nargs="+", metavar="ID")
-    ck.add_argument("--instances", type=int, default=None)
-    ck.add_argument("--profile", default="quick", choices=["quick", "full"])
-    ck.add_argument("--json", dest="json_out", metavar="FILE")
+    ck.add_argument("ids", nargs="+", metavar="ID",
+                    help="catalog id (all its variants, e.g. hxp20.eq6) or registry key "
+                         "(one variant, e.g. 'dh19.eq22[repaired]'); see 'boundcheck list'")
+    ck.add_argument("--instances", type=int, default=None,
+                    help="instances (statistical: initial trials) per result (default: the "
+                         "result's own)")
+    ck.add_argument("--profile", default="quick", choices=["quick", "full"],
+                    help="parameter profile: quick (default, seconds) or full")
+    ck.add_argument("--json", dest="json_out", metavar="FILE",
+                    help="also write the reports as JSON to FILE")
     ck.add_argument("--counterexamples", default="counterexamples", metavar="DIR",
                     help="where failing instances are stored (default: ./counterexamples)")
     ck.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=JSON",
@@ -91,10 +108,13 @@ def _parser() -> argparse.ArgumentParser:
     common(ck)
 
     au = sub.add_parser("audit", help="check every registered result; write a report")
-    au.add_argument("--paper")
+    au.add_argument("--paper", help="audit only this paper (e.g. hxp20)")
     au.add_argument("--quick", action="store_true", help="quick profile (minutes)")
-    au.add_argument("--out", default="audit-out", metavar="DIR")
-    au.add_argument("--instances", type=int, default=None)
+    au.add_argument("--out", default="audit-out", metavar="DIR",
+                    help="report directory: index.html, report.md, results.json, charts, "
+                         "counterexamples (default ./audit-out)")
+    au.add_argument("--instances", type=int, default=None,
+                    help="instances per result (default: each result's own)")
     au.add_argument("--no-thresholds", dest="thresholds", action="store_false",
                     help="skip the detection thresholds (measured by default)")
     au.add_argument("--store", default=None, metavar="PATH",
@@ -105,23 +125,40 @@ def _parser() -> argparse.ArgumentParser:
     _scheduler_options(au)
     common(au)
     st = sub.add_parser("store", help="show or prune a result store")
-    st.add_argument("action", choices=["info", "gc"])
-    st.add_argument("path")
+    st.add_argument("action", choices=["info", "gc"],
+                    help="info: what the store holds; gc: drop records of changed code")
+    st.add_argument("path", help="the store file (e.g. audit-out/store.sqlite)")
 
     rc = sub.add_parser("recheck", help="re-check a stored counterexample file")
-    rc.add_argument("file")
-    rc.add_argument("--backend", default=None)
-    rc.add_argument("--prec", type=int, default=None)
+    rc.add_argument("file", help="a counterexample JSON file written by check or audit")
+    rc.add_argument("--backend", default=None,
+                    help="backend to re-check with (default: the one stored in the file); "
+                         + backend_help.split("; ", 1)[1])
+    rc.add_argument("--prec", type=int, default=None, help="precision in bits (ball/mpmath)")
 
     fg = sub.add_parser("figure", help="draw a paper figure (PNG + the numbers behind it)")
     fg.add_argument("id", metavar="ID", help="figure id, e.g. hxp20.fig1")
-    fg.add_argument("--out", default="figures", metavar="DIR")
+    fg.add_argument("--out", default="figures", metavar="DIR",
+                    help="where the PNG and its numbers (JSON/CSV) go (default ./figures)")
     size = fg.add_mutually_exclusive_group()
-    size.add_argument("--quick", action="store_true", help="tiny grid (seconds)")
+    size.add_argument("--quick", action="store_true",
+                      help="tiny grid (seconds), for a smoke test; the default is a medium "
+                           "grid (minutes)")
     size.add_argument("--full", action="store_true",
                       help="the grid behind docs/figures (about an hour here)")
     _falsify_parser(sub)
     return p
+
+
+def _backend_help() -> str:
+    try:
+        from boundcheck.arith import backend_names
+
+        names = ", ".join(backend_names())
+    except Exception:  # pragma: no cover - help must never fail
+        names = "float64, ball"
+    return ("number backend: float64 (default) or ball (certified); registered backends: "
+            f"{names}")
 
 
 def _scheduler_options(sp: argparse.ArgumentParser) -> None:
@@ -167,14 +204,21 @@ def _check(results: Sequence, args: argparse.Namespace, profile: str, cx_dir: Pa
     overrides = _overrides(getattr(args, "sets", []))
     for r in results:  # refuse bad overrides before anything runs
         validate_overrides(r, overrides, profile)
+    get_backend(args.backend, **_backend_options(args))  # and an unknown backend
     workers = getattr(args, "workers", None) or 1
     if getattr(args, "scheduler", None):
         from boundcheck.run.dask_executor import require
 
         require()  # one-line error (exit 2) before anything runs when dask is missing
     if getattr(args, "scheduler", None) or (workers > 1 and len(results) > 1):
-        return _check_parallel(results, args, profile, cx_dir, overrides, store, workers)
+        return _check_parallel(results, args, profile, cx_dir, overrides, store, workers,
+                               on_report)
     args.exec_meta = {"workers": 1, "result_wall_s": {}}
+    overall = None
+    if len(results) > 1:  # result k of N, elapsed, time left
+        from boundcheck.run.executor import RunProgress
+
+        overall = RunProgress(len(results), 0, not args.quiet)
     for r in results:
         skey = _store_key(r, args, profile, overrides) if store is not None else None
         rep = store.get(skey) if store is not None else None
@@ -191,14 +235,16 @@ def _check(results: Sequence, args: argparse.Namespace, profile: str, cx_dir: Pa
                 store.put(skey, r, rep)
             record_found(args, rep)
         reports.append(rep)
-        print(summary_line(rep), flush=True)
+        print(_summary(rep), flush=True)
+        if overall is not None:
+            overall(rep)
         if on_report:
             on_report(reports)
     return reports
 
 
 def _check_parallel(results: Sequence, args: argparse.Namespace, profile: str, cx_dir: Path,
-                    overrides: dict, store, workers: int) -> list[Report]:
+                    overrides: dict, store, workers: int, on_report=None) -> list[Report]:
     from boundcheck.run.executor import RunProgress, run_parallel
 
     keys = [_store_key(r, args, profile, overrides) if store is not None else None
@@ -213,8 +259,10 @@ def _check_parallel(results: Sequence, args: argparse.Namespace, profile: str, c
         if store is not None:
             store.put(keys[i], results[i], rep)
         record_found(args, rep)
-        print(summary_line(rep), flush=True)
+        print(_summary(rep), flush=True)
         progress(rep)
+        if on_report:
+            on_report([r for r in reports if r is not None])
         walls[rep.key] = round(getattr(rep, "wall_s", rep.elapsed), 3)
 
     walls: dict[str, float] = {}
@@ -245,6 +293,20 @@ def _store_key(result, args: argparse.Namespace, profile: str, overrides: dict) 
                              **store_extra(result.key, args)})
 
 
+def _summary(rep: Report) -> str:
+    """The report's summary line; a run that erred also shows its error's message, and the
+    counterexample files (and standalone verifiers) written are named."""
+    line = summary_line(rep)
+    if str(rep.verdict) == "error" and rep.messages:
+        msg = " ".join(str(rep.messages[-1]).split())
+        line += f"\n  error: {msg[:300]}"
+    for label, files in (("counterexample", rep.counterexamples),
+                         ("verifier", rep.details.get("verifiers") or [])):
+        for f in files:
+            line += f"\n  {label}: {f}"
+    return line
+
+
 def _add_threshold(result, rep: Report, args: argparse.Namespace, profile: str) -> None:
     attach_threshold(result, rep, seed=args.seed, profile=profile, instances=args.instances,
                      overridden=bool(getattr(args, "sets", None)))
@@ -266,31 +328,116 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _writable_dir(path: Path, option: str, shown: Path | None = None) -> None:
+    """Refuse (InputError) a directory that cannot be created or written, before any run.
+
+    Creates nothing: the nearest existing ancestor must be a directory in which a file can
+    be created (probed with a temporary file, so it is right for root and read-only mounts).
+    """
+    path = Path(path)
+    shown = shown or path
+    if path.exists() and not path.is_dir():
+        raise BoundcheckError(f"{option} {shown}: {path} exists and is not a directory")
+    probe = path
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if not probe.is_dir():
+        raise BoundcheckError(f"{option} {shown}: cannot create it, {probe} is not a "
+                              f"directory")
+    try:
+        fd, name = tempfile.mkstemp(dir=probe, prefix=".boundcheck-probe-")
+        os.close(fd)
+        os.unlink(name)
+    except OSError as exc:
+        raise BoundcheckError(f"{option} {shown}: cannot write in {probe} "
+                              f"({exc.strerror or exc})") from None
+
+
+def _writable_file(path: Path, option: str) -> None:
+    path = Path(path)
+    if path.is_dir():
+        raise BoundcheckError(f"{option} {path}: is a directory, expected a file name")
+    _writable_dir(path.parent, option, shown=path)
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     results = [r for name in args.ids for r in registry.lookup(name)]
-    reports = _check(results, args, args.profile, Path(args.counterexamples))
-    if args.shrink:
-        from boundcheck.check.search import shrink
-        from boundcheck.check.verdict import Verdict
+    cx_dir = Path(args.counterexamples)
+    _writable_dir(cx_dir, "--counterexamples")  # refused before anything runs
+    if args.json_out:
+        _writable_file(Path(args.json_out), "--json")
+    done: list[Report] = []
 
-        for r, rep in zip(results, reports, strict=True):
-            if rep.verdict is Verdict.REFUTED and rep.check_type == "deterministic":
-                found = shrink(r, seed=args.seed, profile=args.profile,
-                               counterexample_dir=Path(args.counterexamples) / "minimal")
-                if found:
-                    rep.details["minimal"] = {"sizes": found.sizes,
-                                              "seeds": found.report.seeds[:3],
-                                              "files": found.report.counterexamples}
-                    print(f"  minimal failing sizes for {r.key}: {found.sizes} "
-                          f"(seed {found.report.seeds[0]}; {found.report.counterexamples[:1]})")
+    def keep(reps: list[Report]) -> None:
+        done[:] = reps
+
+    try:
+        reports = _check(results, args, args.profile, cx_dir, on_report=keep)
+    except KeyboardInterrupt:
+        return _interrupted_check(args, results, done, cx_dir)
+    if args.shrink:
+        _shrink(args, results, reports)
     if args.json_out:
         write_json(reports, args.json_out, {"command": "check", "seed": args.seed})
     return 0 if all(r.as_expected for r in reports) else 1
 
 
+def _interrupted_check(args: argparse.Namespace, results: Sequence, done: list[Report],
+                       cx_dir: Path) -> int:
+    """Ctrl-C during check: keep the finished reports (never as a complete file), say where."""
+    kept = [f"{len(done)} of {len(results)} results finished (their lines above)"]
+    if args.json_out and done:
+        partial = Path(args.json_out).with_suffix(".partial.json")
+        write_json(done, partial, {"command": "check", "seed": args.seed, "complete": False,
+                                   "done": len(done), "total": len(results)})
+        kept.append(f"their reports in {partial} (marked incomplete; {args.json_out} not "
+                    f"written)")
+    files = [f for rep in done for f in rep.counterexamples]
+    if files:
+        kept.append(f"{len(files)} counterexample file(s) in {cx_dir}/")
+    print(f"\ninterrupted: {'; '.join(kept)}", file=sys.stderr)
+    return 130
+
+
+def _shrink(args: argparse.Namespace, results: Sequence, reports: Sequence[Report]) -> None:
+    from boundcheck.check.search import shrink, size_parameters
+    from boundcheck.check.verdict import Verdict
+
+    overrides = _overrides(args.sets)
+    for r, rep in zip(results, reports, strict=True):
+        if rep.verdict is not Verdict.REFUTED:
+            print(f"  --shrink: {r.key} is {rep.verdict}, not refuted: nothing to shrink")
+            continue
+        if rep.check_type != "deterministic":
+            print(f"  --shrink: {r.key} is a {rep.check_type} result: only deterministic "
+                  f"results are shrunk")
+            continue
+        if not size_parameters(r, args.profile, overrides or None):
+            print(f"  --shrink: {r.key} has no size to shrink (no list-of-int *_choices "
+                  f"parameter); its counterexamples are as sampled")
+            continue
+        found = shrink(r, overrides=overrides or None, seed=args.seed, profile=args.profile,
+                       counterexample_dir=Path(args.counterexamples) / "minimal")
+        if found:
+            rep.details["minimal"] = {"sizes": found.sizes, "seeds": found.report.seeds[:3],
+                                      "files": found.report.counterexamples}
+            print(f"  minimal failing sizes for {r.key}: {found.sizes} "
+                  f"(seed {found.report.seeds[0]}; {found.report.counterexamples[:1]})")
+        else:
+            print(f"  --shrink: no size combination of {r.key} is refuted at 20 instances "
+                  f"each")
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     results = registry.all_results(args.paper)
     out = Path(args.out)
+    _writable_dir(out, "--out")  # refused before anything runs
+    if args.store and not args.fresh:
+        _writable_file(Path(args.store), "--store")
+    if args.examples:
+        _writable_file(Path(args.examples), "--examples")
     out.mkdir(parents=True, exist_ok=True)
     clear_report_files(out)  # a reused --out never mixes old and new report files
     profile = "quick" if args.quick else "full"
@@ -311,9 +458,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     store = None
     try:
         if not args.fresh:
-            from boundcheck.run.store import ResultStore
-
-            store = ResultStore(args.store or out / "store.sqlite")
+            store = _open_store(args.store or out / "store.sqlite")
         reports = _check(results, args, profile, out / "counterexamples",
                          on_report=save_partial, store=store)
     except KeyboardInterrupt:
@@ -342,12 +487,24 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0 if not bad else 1
 
 
+def _open_store(path: str | Path):
+    """The result store at ``path``; a file that is not one is a one-line error."""
+    import sqlite3
+
+    from boundcheck.run.store import ResultStore
+
+    try:
+        return ResultStore(path)
+    except sqlite3.DatabaseError as exc:
+        raise BoundcheckError(f"{path} is not a boundcheck result store ({exc})") from None
+
+
 def cmd_store(args: argparse.Namespace) -> int:
-    from boundcheck.run.store import ResultStore, code_hash
+    from boundcheck.run.store import code_hash
 
     if not Path(args.path).exists():
         raise BoundcheckError(f"no result store at {args.path}")
-    st = ResultStore(args.path)
+    st = _open_store(args.path)
     if args.action == "gc":
         removed = st.gc({r.key: code_hash(r) for r in registry.all_results(None)})
         print(f"removed {removed} stale records")
@@ -357,7 +514,19 @@ def cmd_store(args: argparse.Namespace) -> int:
 
 
 def cmd_recheck(args: argparse.Namespace) -> int:
-    rep = recheck(args.file, backend=args.backend, backend_options=_backend_options(args))
+    cx = load_counterexample(args.file)  # InputError (exit 2) for an unusable file
+    try:
+        registry.get(cx.key)
+    except BoundcheckError as exc:
+        raise BoundcheckError(f"{args.file}: {exc}") from None
+    try:
+        rep = recheck(args.file, backend=args.backend, backend_options=_backend_options(args))
+    except BoundcheckError:
+        raise
+    except Exception as exc:  # the file parses but its instance does not fit its result
+        msg = " ".join(str(exc).split())[:200]
+        raise BoundcheckError(f"{args.file}: its instance cannot be evaluated by {cx.key} "
+                              f"({type(exc).__name__}: {msg})") from None
     print(table([rep]))
     for m in rep.messages:
         print("  " + m)
@@ -369,7 +538,9 @@ def cmd_figure(args: argparse.Namespace) -> int:
 
     t0 = time.monotonic()
     size = "quick" if args.quick else "full" if args.full else "medium"
-    paths = figures.draw(args.id, args.out, size=size)
+    _writable_dir(Path(args.out), "--out")
+    with contextlib.redirect_stdout(sys.stderr):  # progress to stderr; stdout: the paths
+        paths = figures.draw(args.id, args.out, size=size)
     for path in paths:
         print(path)
     print(f"{args.id}: {len(paths)} files in {time.monotonic() - t0:.1f} s", file=sys.stderr)
@@ -388,9 +559,9 @@ def _hunt_options(sp: argparse.ArgumentParser) -> None:
 
 def _falsify_parser(sub: argparse._SubParsersAction) -> None:
     fz = sub.add_parser("falsify", help="targeted counterexample search (CMA-ES vs random)")
-    fz.add_argument("id", metavar="ID")
+    fz.add_argument("id", metavar="ID", help="a deterministic result's registry key")
     fz.add_argument("--budget", type=int, default=2000, help="evaluations per method")
-    fz.add_argument("--seed", type=int, default=0)
+    fz.add_argument("--seed", type=int, default=0, help="seed of both searches (default 0)")
     fz.add_argument("--out", default="falsify-out", metavar="DIR",
                     help="where a confirmed counterexample is written")
 
@@ -442,8 +613,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "recheck": cmd_recheck, "figure": cmd_figure,
                 "falsify": cmd_falsify}[args.cmd](args)
     except BoundcheckError as exc:
-        print(f"boundcheck: error: {exc}", file=sys.stderr)
+        print(f"boundcheck: error: {_one_line(exc)}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # 'boundcheck list | head': the reader left; stop quietly
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return 141
+    except OSError as exc:  # a file system refusal met after the checks (disk full, ...)
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"boundcheck: error:{where} {exc.strerror or exc}", file=sys.stderr)
+        return 2
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
 
 
 if __name__ == "__main__":

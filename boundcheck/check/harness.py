@@ -514,3 +514,56 @@ def recheck(path: str | Path, backend: str | None = None, profile: str = "quick"
                       inconclusive=int(h is True and status is None))
     rep.verdict = _deterministic_verdict(rep.counts, bool(be.certified))
     return rep
+
+
+# ----------------------------------------------------------------------------- one instance
+def check_instance(result: Result | str, instance: Instance, backend: str = "float64",
+                   overrides: Params | None = None, profile: str = "quick",
+                   backend_options: dict | None = None, label: str = "user") -> Report:
+    """Judge a deterministic ``result`` (or its registry key) on one instance of your own.
+
+    The instance has the shape the result's sampler produces (see the result's module); its
+    hypotheses are evaluated first and its conclusions only when they hold, escalating
+    precision while undecided, exactly as for a sampled instance. Returns a :class:`Report`
+    whose ``counts`` cover this one instance (``verdict`` is ``vacuous`` when the instance
+    does not meet the hypotheses). Raises InputError for a result that is not deterministic
+    or overrides it does not admit; an instance the result cannot evaluate gives verdict
+    ``error`` with the exception's message in ``messages``.
+    """
+    from boundcheck.check.params import validate_overrides
+    from boundcheck.check.registry import get
+
+    if isinstance(result, str):
+        result = get(result)
+    chk = result.check
+    if not isinstance(chk, Deterministic):
+        raise InputError(f"{result.key} is a {result.check_type} result: only deterministic "
+                         f"results are judged on a single instance")
+    if overrides:
+        validate_overrides(result, overrides, profile)
+    params = result.resolve_params(profile, overrides)
+    be, note = _checking_backend(result, get_backend(backend, **(backend_options or {})))
+    rep = Report(id=result.id, key=result.key, variant=result.variant, erratum=result.erratum,
+                 check_type=result.check_type, verdict=Verdict.ERROR, backend=be.name,
+                 certified=bool(be.certified), params=_jsonable(params), seeds=[label])
+    if note:
+        rep.messages.append(note)
+    t0 = time.perf_counter()
+    try:
+        h, hyp, concl, by = evaluate_escalating(chk, instance, [be], params)
+    except Exception as exc:  # an instance of the wrong shape is reported, not raised
+        rep.counts = dict(tried=1, errors=1)
+        rep.messages.append(f"{type(exc).__name__}: {exc}")
+        rep.elapsed = time.perf_counter() - t0
+        return rep
+    rep.details["arithmetic"] = {arithmetic_label(by): 1}
+    rep.messages += [o.message() for o in hyp + concl]
+    _tightest(concl, rep.tightness, label)
+    status = combine(concl) if h is True else None
+    rep.counts = dict(tried=1, hypotheses_held=int(h is True),
+                      hypotheses_failed=int(h is False), hypotheses_undecided=int(h is None),
+                      conclusions_held=int(status is True), refuted=int(status is False),
+                      inconclusive=int(h is True and status is None))
+    rep.verdict = _deterministic_verdict(rep.counts, bool(be.certified))
+    rep.elapsed = time.perf_counter() - t0
+    return rep
