@@ -115,3 +115,19 @@ def test_worker_count_does_not_change_results(tmp_path: Path) -> None:
         assert _audit(tmp_path / w, "--fresh", "--workers", w).wait(timeout=900) == 0
     assert _comparable(tmp_path / "1" / "results.json") == _comparable(
         tmp_path / "2" / "results.json")
+
+
+def test_key_is_the_same_in_another_process_for_function_params(tmp_path: Path) -> None:
+    """A parameter that is a function (dh19's ``ell_of``) keys by its qualified name: its
+    repr holds a memory address, so before this every run of such a result was a store
+    miss (dh19.eq14, eqF, claim7_3, eq7_3_eig, eq7_3_contr recomputed on every resume)."""
+    code = ("from boundcheck.check.registry import get; from boundcheck.run.store import "
+            "record_key; r = get('dh19.eq14'); print(record_key(r, params=r.resolve_params("
+            "'quick'), seed=0, profile='quick', backend='float64', instances=None))")
+    keys = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True).stdout.strip() for _ in range(2)}
+    assert len(keys) == 1 and len(next(iter(keys))) > 10
+    from boundcheck.check.harness import _jsonable
+
+    r = registry.get("dh19.eq14")
+    assert "0x" not in json.dumps(_jsonable(r.resolve_params("quick")))

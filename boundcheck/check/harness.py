@@ -94,6 +94,8 @@ def _jsonable(obj: Any) -> Any:
         return f if np.isfinite(f) else str(f)
     if isinstance(obj, bool | int | str) or obj is None:
         return obj
+    if callable(obj) and hasattr(obj, "__qualname__"):  # not its repr: that has an address
+        return f"{getattr(obj, '__module__', '?')}.{obj.__qualname__}"
     return str(obj)
 
 

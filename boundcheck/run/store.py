@@ -69,7 +69,20 @@ def record_key(result: Any, *, params: dict, seed: int, profile: str, backend: s
                "seed": seed, "profile": profile, "backend": backend,
                "backend_options": backend_options or {}, "instances": instances,
                "libs": _lib_versions(), "extra": extra or {}}
-    return _sha(json.dumps(payload, sort_keys=True, default=repr))
+    return _sha(json.dumps(payload, sort_keys=True, default=_stable))
+
+
+def _stable(obj: Any) -> Any:
+    """A process-independent JSON stand-in for what ``json`` cannot encode: a function by
+    its qualified name (its ``repr`` holds a memory address, which made every run a store
+    miss), an array by its dtype, shape and bytes (a ``repr`` elides large arrays), else
+    ``repr``."""
+    if callable(obj) and hasattr(obj, "__qualname__"):
+        return f"{getattr(obj, '__module__', '?')}.{obj.__qualname__}"
+    if hasattr(obj, "tobytes") and hasattr(obj, "shape"):
+        return {"array": str(getattr(obj, "dtype", "")), "shape": list(obj.shape),
+                "sha256": hashlib.sha256(obj.tobytes()).hexdigest()}
+    return repr(obj)
 
 
 def report_from_dict(d: dict[str, Any]) -> Report:
