@@ -134,14 +134,12 @@ def _dist_upper(ops: Any, new: Sequence[Any], Ws_next: Sequence[np.ndarray]) -> 
     return arb(bc.hi(total.nonnegative_part().sqrt()))
 
 
-def lipschitz_bound(layer_norms: Sequence[arb], x_norm: arb, alpha: float, ceta: arb,
-                    r_norm: arb, e: arb) -> tuple[arb, arb]:
-    """The module docstring's bound ``max(1, eta c J^2 - 1) + eta c (||r|| + J e) K``;
-    returns ``(Lip, J)`` with ``J >= sup ||DU||`` over the ball."""
-    L = len(layer_norms)
+def product_sums(layer_norms: Sequence[arb], e: arb) -> tuple[arb, arb]:
+    """With ``a_k = ||W_k|| + e``: ``J2 = sum_i prod_{k != i} a_k^2`` and ``C2 = 2 sum_{i<j}
+    prod_{k != i, j} a_k^2`` (the Jacobian and curvature sums of a product of L factors over
+    the ball of radius ``e``), by prefix/suffix products."""
     a = [s + e for s in layer_norms]
-    al = bc.to_arb(alpha)
-    # prefix/suffix products of the a_k
+    L = len(a)
     pre = [arb(1)]
     for v in a:
         pre.append(pre[-1] * v)
@@ -152,7 +150,6 @@ def lipschitz_bound(layer_norms: Sequence[arb], x_norm: arb, alpha: float, ceta:
     for i in range(L):
         t = pre[i] * suf[i + 1]
         J2 += t * t
-    J2 = J2 * al * al * x_norm * x_norm
     C2 = arb(0)
     for i in range(L):
         for j in range(i + 1, L):
@@ -161,6 +158,16 @@ def lipschitz_bound(layer_norms: Sequence[arb], x_norm: arb, alpha: float, ceta:
                 mid *= a[k]
             t = pre[i] * mid * suf[j + 1]
             C2 += 2 * t * t
+    return J2, C2
+
+
+def lipschitz_bound(layer_norms: Sequence[arb], x_norm: arb, alpha: float, ceta: arb,
+                    r_norm: arb, e: arb) -> tuple[arb, arb]:
+    """The module docstring's bound ``max(1, eta c J^2 - 1) + eta c (||r|| + J e) K``;
+    returns ``(Lip, J)`` with ``J >= sup ||DU||`` over the ball."""
+    al = bc.to_arb(alpha)
+    J2, C2 = product_sums(layer_norms, e)
+    J2 = J2 * al * al * x_norm * x_norm
     K = al * x_norm * C2.sqrt()
     J = J2.sqrt()
     first = ceta * J2 - 1

@@ -33,6 +33,7 @@ from flint import arb
 
 from boundcheck.arith import _ballcore as bc
 from boundcheck.arith.arb import ArbBackend
+from boundcheck.certify.shadowing import product_sums
 from boundcheck.model import transformed_resnet as tr
 
 #: a descent step is resolved when its enclosure's width is below this times the bound's gap
@@ -40,26 +41,7 @@ RESOLVED = 0.5
 
 
 def _JK(norms: list[arb], lam: arb, e: arb) -> tuple[arb, arb]:
-    a = [s + e for s in norms]
-    L = len(a)
-    pre = [arb(1)]
-    for v in a:
-        pre.append(pre[-1] * v)
-    suf = [arb(1)] * (L + 1)
-    for k in range(L - 1, -1, -1):
-        suf[k] = suf[k + 1] * a[k]
-    J2 = arb(0)
-    for i in range(L):
-        t = pre[i] * suf[i + 1]
-        J2 += t * t
-    C2 = arb(0)
-    for i in range(L):
-        for j in range(i + 1, L):
-            mid = arb(1)
-            for k in range(i + 1, j):
-                mid *= a[k]
-            t = pre[i] * mid * suf[j + 1]
-            C2 += 2 * t * t
+    J2, C2 = product_sums(norms, e)
     return (J2 * lam * lam).sqrt(), lam * C2.sqrt()
 
 
