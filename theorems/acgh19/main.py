@@ -554,16 +554,7 @@ def descent_condition(ops: Any, prob: Problem, Ws_np: list[np.ndarray], eta: flo
                       coef: float, ctx: str) -> Condition:
     """eq. (9) at one state, with ``ops`` (state-wise; the iterate is taken as exact input):
     l(t+1) <= l(t) - coef*eta*sigma_min(W(t))^{2(N-1)/N} ||W(t) - Phi||_F^2."""
-    Ws = [ops.asarray(W) for W in Ws_np]
-    N = len(Ws)
-    l0 = network.loss(ops, prob, Ws)
-    l1 = network.loss(ops, prob, network.gd_step(ops, prob, Ws, eta))
-    E = network.partial_product(ops, Ws, 1, N)
-    g = ops.fro_norm(ops.sub(E, ops.asarray(prob.Y)))
-    s = ops.power(ops.sigma_min(E), rate_exponent_ops(ops, N))
-    guaranteed = ops.scalar(coef) * ops.scalar(eta) * s * g * g
-    return Condition("eq. (9): l(t) - l(t+1) >= eta/2 sigma_min^{2(N-1)/N} ||dL/dW||_F^2",
-                     l0 - l1, ">=", guaranteed, context=ctx)
+    return _descent_condition_ops(ops, prob, [ops.asarray(W) for W in Ws_np], eta, coef, ctx)
 
 
 def _lem1_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
