@@ -31,7 +31,7 @@ from boundcheck.check.result import (
     Symbolic,
 )
 from boundcheck.check.stats import clopper_pearson
-from boundcheck.check.verdict import PASSING, Outcome, Verdict, combine, evaluate
+from boundcheck.check.verdict import PASSING, Condition, Outcome, Verdict, combine, evaluate
 from boundcheck.errors import InputError
 from boundcheck.model import serialize
 
@@ -440,9 +440,22 @@ def _run_scaling(result: Result, chk: Scaling, params: Params, seed: int, rep: R
     rep.counts = dict(tried=len(outcomes), hypotheses_held=len(outcomes),
                       conclusions_held=sum(o.status is True for o in outcomes))
     _tightest(outcomes, rep.tightness, "fit")
-    status = combine(outcomes)
-    if not outcomes:
+    kinds = [_contrast_kind(c) for c in out.conditions]
+    main = [o for o, k in zip(outcomes, kinds, strict=True) if not k]
+    status = combine(main)
+    # A power contrast that is not flagged takes the check's power away: a pass is worthless
+    # when the test also passes a family known to be wrong ("reject" contrast not rejected),
+    # a failure when it also fails a family known to be right ("accept" not accepted).
+    weak = [o for o, k in zip(outcomes, kinds, strict=True) if k and o.status is not True
+            and (status is True and k == "reject" or status is False and k == "accept")]
+    rep.details["power_contrast"] = [{"condition": o.name, "kind": k, "flagged": o.status}
+                                     for o, k in zip(outcomes, kinds, strict=True) if k]
+    if not main:
         rep.verdict = Verdict.VACUOUS
+    elif weak:
+        rep.verdict = Verdict.UNDERPOWERED
+        rep.messages.extend(f"{o.message()}: the check cannot tell its scaling from the "
+                            "contrast family" for o in weak)
     elif status is True:
         rep.verdict = Verdict.CONSISTENT
     elif status is False:
@@ -450,6 +463,15 @@ def _run_scaling(result: Result, chk: Scaling, params: Params, seed: int, rep: R
         rep.messages.extend(o.message() for o in outcomes if o.status is False)
     else:
         rep.verdict = Verdict.INCONCLUSIVE
+
+
+def _contrast_kind(cond: Condition) -> str:
+    """A condition's power-contrast role; conditions named "power contrast: ..." written
+    before :func:`~boundcheck.check.verdict.power_contrast` existed are "reject" contrasts
+    (the check must tell the claimed scaling from the alternative)."""
+    if cond.contrast:
+        return cond.contrast
+    return "reject" if cond.name.startswith("power contrast") else ""
 
 
 def _run_symbolic(chk: Symbolic, params: Params, rep: Report) -> None:

@@ -54,8 +54,13 @@ class Condition:
     rtol: float = 0.0
     atol: float = 0.0
     float_tol: float = 0.0
+    #: ``"reject"``/``"accept"`` for a scaling check's power contrast (:func:`power_contrast`),
+    #: which the harness judges apart from the conclusions; ``""`` for an ordinary condition.
+    contrast: str = ""
 
     def __post_init__(self) -> None:
+        if self.contrast not in ("", "reject", "accept"):
+            raise ValueError(f"contrast must be '', 'reject' or 'accept', got {self.contrast!r}")
         if self.rel not in RELATIONS:
             raise ValueError(f"relation {self.rel!r} is not one of {RELATIONS}")
 
@@ -163,3 +168,31 @@ def combine(outcomes: list[Outcome]) -> bool | None:
     if any(o.status is None for o in outcomes):
         return None
     return True
+
+
+def power_contrast(family: str, conditions: list[Condition], expect: str = "reject",
+                   known: str = "") -> Condition:
+    """The power contrast of a scaling check: the *same* conditions, computed on an instance
+    family where the check's conclusion is known to be false (``expect="reject"``: at least
+    one of them must be violated) or known to be true (``"accept"``: all must hold), as one
+    condition of the result: the family's tightest relative margin must be negative
+    (reject) or non-negative (accept). A check whose contrast is not flagged cannot tell the
+    scaling it claims from the alternative, and says so by failing this condition. Contrast
+    families are float64 data; an undecided condition counts as neither (NaN margin)."""
+    from boundcheck.arith import get_backend
+
+    if expect not in ("reject", "accept"):
+        raise ValueError(f"expect must be 'reject' or 'accept', got {expect!r}")
+    f64 = get_backend("float64")
+    outs = [evaluate(c, f64) for c in conditions]
+    if any(o.status is None for o in outs) or not outs:
+        worst = math.nan
+    else:
+        worst = min(o.relative_margin for o in outs)
+    bad = sum(o.status is False for o in outs)
+    ctx = (f"{known}; " if known else "") + f"{bad} of {len(outs)} violated"
+    if expect == "reject":
+        return Condition(f"power contrast: the same test rejects {family} (its tightest "
+                         "relative margin < 0)", worst, "<", 0.0, ctx, contrast="reject")
+    return Condition(f"power contrast: the same test accepts {family} (its tightest relative "
+                     "margin >= 0)", worst, ">=", 0.0, ctx, contrast="accept")

@@ -445,7 +445,9 @@ def markdown(reports: Sequence[Report], meta: dict | None = None,
               "- **certified holds / refuted**: decided with enclosures (exact rationals or "
               "balls); **float64**: evidence, not a certificate; **statistical**: a 99% "
               "anytime-valid confidence sequence on the failure rate, drawn until it "
-              "separates from δ; **underpowered**: it still contains δ.",
+              "separates from δ; **underpowered**: it still contains δ, or (scaling) the "
+              "power contrast -- the same test on a family where the claimed scaling is "
+              "known to be false -- was not flagged.",
               "- **tightest margin**: the smallest relative slack over all instances, "
               "(rhs − lhs)/|rhs| for ≤ (relative to |lhs| when the bound is 0); a float64 "
               "rounding allowance is never counted as slack.",

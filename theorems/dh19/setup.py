@@ -34,7 +34,7 @@ from boundcheck.check.result import (
     Source,
     Symbolic,
 )
-from boundcheck.check.verdict import Condition
+from boundcheck.check.verdict import Condition, power_contrast
 from boundcheck.model import exact_grad as eg
 from boundcheck.model import kernels, network
 from boundcheck.model.init import haar_isometry, initialize
@@ -1245,6 +1245,17 @@ def _eq9_run(rng: np.random.Generator, p: Params, say: Any) -> ScalingOutcome:
                   float(arr[:, 2].max()), "<=", float(p["upper_const"])),
         Condition("min_t lambda_min(P_t) d_out / (L sigma_min^2) >= 3/10 (EC of Omega(.))",
                   float(arr[:, 3].min()), ">=", float(p["lower_const"])),
+        # Power contrasts: the bounds with the factor L dropped (upper: O(sigma^2/d_out))
+        # or doubled (lower: Omega(L^2 sigma^2/d_out)) are false, and the sampled depths
+        # must show it -- else the instances cannot see the L in (9).
+        power_contrast("(9) without its L (upper bound O(sigma_max^2/d_out))",
+                       [Condition("max_t lambda_max(P_t) d_out / sigma_max^2 <= 3",
+                                  float((arr[:, 2] * arr[:, 0]).max()), "<=",
+                                  float(p["upper_const"]))], "reject"),
+        power_contrast("(9) with L^2 (lower bound Omega(L^2 sigma_min^2/d_out))",
+                       [Condition("min_t lambda_min(P_t) d_out / (L^2 sigma_min^2) >= 3/10",
+                                  float((arr[:, 3] / arr[:, 0]).min()), ">=",
+                                  float(p["lower_const"]))], "reject"),
     ]
     per = {}
     for L in p["L_list"]:

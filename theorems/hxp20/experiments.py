@@ -29,7 +29,7 @@ import numpy as np
 from boundcheck.check.registry import register
 from boundcheck.check.result import Params, Result, Scaling, ScalingOutcome, Source
 from boundcheck.check.stats import power_law_fit
-from boundcheck.check.verdict import Condition
+from boundcheck.check.verdict import Condition, power_contrast
 from boundcheck.model import kernels
 from boundcheck.model.init import haar_isometry
 from boundcheck.model.problem import Problem
@@ -183,8 +183,9 @@ def _fig1_run(rng: np.random.Generator, p: Params, say: Any) -> ScalingOutcome:
             Condition("Gaussian: minimal width grows with depth (fitted exponent >= claimed)",
                       g["exponent"], ">=", p["gauss_min_exponent"],
                       context=f"exponent {g['exponent']:.2f}, CI {g['exponent_ci']}"),
-            Condition("Gaussian exponent exceeds the orthogonal one by > gap", g["exponent"],
-                      ">", o["exponent"] + p["gap"],
+            # the power contrast of "orthogonal: flat": the Gaussian family must differ
+            Condition("power contrast: Gaussian exponent exceeds the orthogonal one by > gap",
+                      g["exponent"], ">", o["exponent"] + p["gap"], contrast="reject",
                       context=f"gaussian {g['exponent']:.2f} vs orthogonal {o['exponent']:.2f}"),
             Condition("orthogonal: minimal width approximately flat (exponent <= 0.5)",
                       o["exponent"], "<=", p["orth_max_exponent"],
@@ -241,6 +242,10 @@ def _fig2_run(rng: np.random.Generator, p: Params, say: Any) -> ScalingOutcome:
                   f"{p['gap_decades']} decades (sign {p['sign']:+d})",
                   p["sign"] * (gl - deepest["orthogonal_log10"]), ">=", p["gap_decades"],
                   context=f"L={deepest['L']}, width {p['width']}"),
+        # the same "trains" test on the Gaussian family at the largest depth must fail
+        power_contrast(f"Gaussian init at L={deepest['L']}",
+                       [Condition("Gaussian trains: log10(l(T)/l(0)) <= target", gl, "<=",
+                                  p["orth_log10_target"])], "reject"),
     ]
     return ScalingOutcome(conditions=conds, details={"rows": rows, "width": p["width"],
                                                      "steps": p["steps"]})

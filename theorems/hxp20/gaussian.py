@@ -35,7 +35,7 @@ from boundcheck.check.result import (
     Symbolic,
 )
 from boundcheck.check.stats import clopper_pearson, exponential_fit, power_law_fit
-from boundcheck.check.verdict import Condition
+from boundcheck.check.verdict import Condition, power_contrast
 from boundcheck.model import kernels, network
 from boundcheck.model.init import initialize
 from boundcheck.model.problem import Problem
@@ -1411,6 +1411,22 @@ def escape_sweep(rng: np.random.Generator, Ls: list[int], seeds: int, etas: list
     return out
 
 
+def _rss_exp_pow(Ls: np.ndarray, ly: np.ndarray) -> tuple[float, float]:
+    """Residual sums of log T fitted linearly in L (exponential) and in log L (power)."""
+    rss_exp = float(np.sum((ly - np.polyval(np.polyfit(Ls, ly, 1), Ls)) ** 2))
+    rss_pow = float(np.sum((ly - np.polyval(np.polyfit(np.log(Ls), ly, 1), np.log(Ls))) ** 2))
+    return rss_exp, rss_pow
+
+
+def _growth_conds(fit: Any, rss_exp: float, rss_pow: float) -> list[Condition]:
+    return [Condition("exponential growth: lower end of the 95% interval of a > 0",
+                      fit.exponent_ci[0], ">", 0.0,
+                      context=f"a = {fit.exponent:.3f}, CI {fit.exponent_ci}"),
+            Condition("exponential in L fits log T better than a power of L (RSS ratio < 1)",
+                      rss_exp / rss_pow if rss_pow > 0 else math.inf, "<", 1.0,
+                      context=f"RSS exp {rss_exp:.3g}, power {rss_pow:.3g}")]
+
+
 def _thm51_run(rng: np.random.Generator, p: Params, say: Any) -> ScalingOutcome:
     say("escape times vs depth (width 1)")
     sw = escape_sweep(rng, p["L"], p["seeds"], p["etas"], p["cap"])
@@ -1420,8 +1436,7 @@ def _thm51_run(rng: np.random.Generator, p: Params, say: Any) -> ScalingOutcome:
     pfit = power_law_fit(Ls, med, rng=rng, n_boot=1000)
     lo, hi = clopper_pearson(sw["in_band"][-1], p["seeds"], 0.99)
     ly = np.log(med)
-    rss_exp = float(np.sum((ly - np.polyval(np.polyfit(Ls, ly, 1), Ls)) ** 2))
-    rss_pow = float(np.sum((ly - np.polyval(np.polyfit(np.log(Ls), ly, 1), np.log(Ls))) ** 2))
+    rss_exp, rss_pow = _rss_exp_pow(Ls, ly)
     details: dict[str, Any] = {
         "width": 1, "etas": p["etas"], "cap": p["cap"], "sweep": sw,
         "exp_fit_median_T": fit.to_dict(), "power_fit_median_T": pfit.to_dict(),
@@ -1433,9 +1448,18 @@ def _thm51_run(rng: np.random.Generator, p: Params, say: Any) -> ScalingOutcome:
         "in_band_at_init_largest_L": {"count": sw["in_band"][-1], "of": p["seeds"],
                                       "ci99": [lo, hi]},
     }
-    conds = [Condition("exponential growth: lower end of the 95% interval of a > 0",
-                       fit.exponent_ci[0], ">", 0.0,
-                       context=f"a = {fit.exponent:.3f}, CI {fit.exponent_ci}"),
+    # Power contrast: a power law in L with the exponential trend's end values and the same
+    # residuals (so the same noise) grows polynomially; the growth test must reject it.
+    trend = np.polyval(np.polyfit(Ls, ly, 1), Ls)
+    lL = np.log(Ls)
+    k = (trend[-1] - trend[0]) / (lL[-1] - lL[0])
+    ly_c = trend[0] + k * (lL - lL[0]) + (ly - trend)
+    cfit = exponential_fit(Ls, np.exp(ly_c), rng=rng, n_boot=1000)
+    details["power_contrast_log_T"] = ly_c.tolist()
+    conds = [*_growth_conds(fit, rss_exp, rss_pow),
+             power_contrast("a power law L^k with the same ends and residuals",
+                            _growth_conds(cfit, *_rss_exp_pow(Ls, ly_c)), "reject",
+                            f"k = {k:.2f}"),
              Condition("claimed rate (proof: 0.1 c1) <= upper end of the interval of a",
                        fit.exponent_ci[1], ">=", p["claimed_rate"],
                        context=f"a = {fit.exponent:.3f}, CI {fit.exponent_ci}"),
@@ -1496,7 +1520,7 @@ register(Result(
               r"\ge0.9:\ 0.4\|Y\|_F^2<\ell(t)<0.6\|Y\|_F^2\ \forall t\le e^{\Omega(L^\gamma)}",
     kind="theorem",
     check=Scaling(_thm51_run),
-    params={"L": [8, 12, 16, 20], "seeds": 48, "etas": [0.25, 0.5, 1.0], "cap": 5000,
+    params={"L": [6, 8, 10, 12, 16, 20], "seeds": 48, "etas": [0.25, 0.5, 1.0], "cap": 5000,
             "claimed_rate": 0.1 * 0.2 * abs(lyapunov(1)) / 10, "matrix_width": 0},
     profiles={"full": {"L": [8, 12, 16, 20, 24, 28], "seeds": 200, "cap": 100000,
                        "matrix_width": 2, "matrix_L": [16, 32, 48, 64], "matrix_seeds": 24,

@@ -27,7 +27,7 @@ from boundcheck.check.result import (
     Source,
     Statistical,
 )
-from boundcheck.check.verdict import Condition
+from boundcheck.check.verdict import Condition, power_contrast
 from boundcheck.model.init import haar_isometry, initialize
 
 from . import PAPER
@@ -108,6 +108,20 @@ register(Result(
 
 
 # --------------------------------------------------------------------------- footnote 1
+def _fn1_conds(ratios: np.ndarray, z: float, d_y: int, m: int, p: Params) -> list[Condition]:
+    """The CI of the mean ratio contains 1; KS against the exact law (m/d_y) Beta(d_y/2,
+    (m-d_y)/2) (catalog)."""
+    mean = float(ratios.mean())
+    se = float(ratios.std(ddof=1) / math.sqrt(ratios.size))
+    lo, hi = mean - z * se, mean + z * se
+    conds = [Condition("CI lower <= 1", lo, "<=", 1.0), Condition("CI upper >= 1", hi, ">=", 1.0)]
+    if m > d_y:
+        ks = sst.kstest(ratios * d_y / m, sst.beta(d_y / 2, (m - d_y) / 2).cdf)
+        conds.append(Condition("KS p-value vs (m/d_y) Beta(d_y/2,(m-d_y)/2)", ks.pvalue, ">=",
+                               p["ks_level"]))
+    return conds
+
+
 def _fn1_run(rng: np.random.Generator, p: Params, say: Any) -> ScalingOutcome:
     """Monte-Carlo mean of ||f(x)||^2 / ||x||^2 over fresh inits; its 99% CI must contain 1."""
     L, m, d_x, d_y = p["L"], p["m"], p["d_x"], p["d_y"]
@@ -126,10 +140,12 @@ def _fn1_run(rng: np.random.Generator, p: Params, say: Any) -> ScalingOutcome:
     lo, hi = mean - z * se, mean + z * se
     # Exact law: (m/d_y) Beta(d_y/2, (m-d_y)/2) (catalog); KS against it as a second check.
     ks = sst.kstest(ratios * d_y / m, sst.beta(d_y / 2, (m - d_y) / 2).cdf) if m > d_y else None
-    conds = [Condition("CI lower <= 1", lo, "<=", 1.0), Condition("CI upper >= 1", hi, ">=", 1.0)]
-    if ks is not None:
-        conds.append(Condition("KS p-value vs (m/d_y) Beta(d_y/2,(m-d_y)/2)", ks.pvalue, ">=",
-                               p["ks_level"]))
+    conds = _fn1_conds(ratios, z, d_y, m, p)
+    # Power contrast: the same ratios off by the factor 1 + contrast_shift (a norm that is
+    # not preserved in expectation) must be rejected by the same CI and KS tests.
+    conds.append(power_contrast(f"E||f(x)||^2/||x||^2 = {1 + p['contrast_shift']:g}",
+                                _fn1_conds(ratios * (1 + p["contrast_shift"]), z, d_y, m, p),
+                                "reject"))
     return ScalingOutcome(conds, {"estimate": mean, "interval": [lo, hi],
                                   "trials": int(ratios.size), "confidence": p["confidence"],
                                   "ks_pvalue": None if ks is None else float(ks.pvalue)})
@@ -142,7 +158,7 @@ register(Result(
     kind="fact",
     check=Scaling(_fn1_run, type_name="statistical-estimate"),
     params={"L": 3, "m": 6, "d_x": 3, "d_y": 2, "trials": 3000, "confidence": 0.99,
-            "ks_level": 1e-3, "alpha_factor": 1.0},
+            "ks_level": 1e-3, "alpha_factor": 1.0, "contrast_shift": 0.08},
     profiles={"full": {"trials": 30000, "L": 5, "m": 16}},
     broken={"alpha_factor": 1.1},  # a wrong normalization: E ratio = 1.21
     notes="Estimate with a 99% normal CI (3000 draws), plus a KS test against the exact law.",
@@ -333,9 +349,14 @@ def _factA1_run(rng: np.random.Generator, p: Params, say: Any) -> ScalingOutcome
         ratios[k] = float(np.sum((Vs[-1] @ z) ** 2) / np.sum(z * z))
     a, b = d_y / 2 + p["shape_shift"], (m - d_y) / 2
     ks = sst.kstest(ratios, sst.beta(a, b).cdf)
+    # Power contrast: the same KS test against Beta(d_y/2 + 1/2, (m-d_y)/2) must reject.
+    ks_c = sst.kstest(ratios, sst.beta(a + p["contrast_shape_shift"], b).cdf)
     return ScalingOutcome(
         [Condition("KS p-value vs Beta(d_y/2, (m-d_y)/2)", float(ks.pvalue), ">=", p["ks_level"]),
-         Condition("||z|| = ||x||", norm_dev, "<=", 0.0, float_tol=8 * L * m * EPS)],
+         Condition("||z|| = ||x||", norm_dev, "<=", 0.0, float_tol=8 * L * m * EPS),
+         power_contrast(f"Beta(d_y/2 + {p['contrast_shape_shift']:g}, (m-d_y)/2)",
+                        [Condition("KS p-value vs the contrast law", float(ks_c.pvalue), ">=",
+                                   p["ks_level"])], "reject")],
         {"ks_statistic": float(ks.statistic), "ks_pvalue": float(ks.pvalue),
          "trials": p["trials"]})
 
@@ -348,7 +369,7 @@ register(Result(
     kind="fact",
     check=Scaling(_factA1_run, type_name="statistical-estimate"),
     params={"L": 3, "m": 8, "d_x": 2, "d_y": 2, "trials": 1500, "ks_level": 1e-3,
-            "shape_shift": 0.0},
+            "shape_shift": 0.0, "contrast_shape_shift": 0.25},
     profiles={"full": {"trials": 20000, "m": 32}},
     broken={"shape_shift": 1.0},
 ))

@@ -28,7 +28,7 @@ from boundcheck.check.result import (
     Source,
 )
 from boundcheck.check.stats import exponential_fit, power_law_fit
-from boundcheck.check.verdict import Condition
+from boundcheck.check.verdict import Condition, power_contrast
 from boundcheck.model import network, resnet
 from boundcheck.model import residual as rs
 from boundcheck.model.problem import Problem
@@ -59,27 +59,59 @@ def model_selection(L: np.ndarray, T: np.ndarray) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------ eq4_7
+def _printed_conds(Ls: np.ndarray, b: np.ndarray, rng: np.random.Generator
+                   ) -> tuple[list[Condition], Any, np.ndarray]:
+    """(4.7) as printed, ||W_L|| = O(L^{-1/2}): b sqrt(L) bounded, i.e. its fitted exponent
+    has lower CI <= 0."""
+    y = b * np.sqrt(Ls)
+    fit = power_law_fit(Ls, y, rng)
+    return [Condition("printed: b_inf sqrt(L) bounded (fitted exponent of b sqrt L <= 0)",
+                      fit.exponent_ci[0], "<=", 0.0,
+                      f"exponent {fit.exponent:.4f} CI {fit.exponent_ci}")], fit, y
+
+
+def _repaired_conds(Ls: np.ndarray, b: np.ndarray, rng: np.random.Generator, p: Params
+                    ) -> tuple[list[Condition], Any, np.ndarray]:
+    """(4.7) repaired, Theta(sqrt(log L / L)): b^2 L / log L within fixed bands, exponent ~ 0."""
+    y = b * b * Ls / np.log(Ls)
+    fit = power_law_fit(Ls, y, rng)
+    return [Condition("repaired: max b^2 L / log L <= 1 + margin", float(y.max()), "<=",
+                      p["band_hi"], "closed form"),
+            Condition("repaired: min b^2 L / log L >= band_lo", float(y.min()), ">=",
+                      p["band_lo"], "closed form"),
+            Condition("repaired: |fitted exponent of b^2 L/log L| <= 0.05",
+                      max(abs(fit.exponent_ci[0]), abs(fit.exponent_ci[1])), "<=",
+                      p["exp_tol"], f"CI {fit.exponent_ci}")], fit, y
+
+
+#: Power contrasts of (4.7): families where each reading is known to be false (repaired) or
+#: true (printed), run through the same test. b = L^{-1/2} and b = log(L)/sqrt(L) are not
+#: Theta(sqrt(log L / L)); b = L^{-1/2} (1 + L^{-1/2}) is O(L^{-1/2}) (and not a constant
+#: b sqrt L, whose fitted exponent would be float noise around 0).
+_E47_CONTRAST = {"L^-1/2": lambda L: 1 / np.sqrt(L), "log(L)/sqrt(L)": lambda L: np.log(L)
+                 / np.sqrt(L), "L^-1/2 (1 + L^-1/2)": lambda L: (1 + 1 / np.sqrt(L))
+                 / np.sqrt(L)}
+
+
 def _eq47_run(rng: np.random.Generator, p: Params, say: Any) -> ScalingOutcome:
     Ls = np.array(p["L_list"], dtype=float)
     b = np.array([rs.b_infinity(p["c"], int(L)) for L in Ls])
-    if p["form"] == "printed":  # ||W_L|| = O(L^{-1/2}): b sqrt(L) bounded
-        y = b * np.sqrt(Ls)
-        fit = power_law_fit(Ls, y, rng)
-        conds = [Condition("printed: b_inf sqrt(L) bounded (fitted exponent of b sqrt L <= 0)",
-                           fit.exponent_ci[0], "<=", 0.0,
-                           f"exponent {fit.exponent:.4f} CI {fit.exponent_ci}")]
-    else:  # Theta(sqrt(log L / L)): b^2 L / log L within fixed bands, exponent ~ 0
-        y = b * b * Ls / np.log(Ls)
-        fit = power_law_fit(Ls, y, rng)
-        conds = [Condition("repaired: max b^2 L / log L <= 1 + margin", float(y.max()), "<=",
-                           p["band_hi"], "closed form"),
-                 Condition("repaired: min b^2 L / log L >= band_lo", float(y.min()), ">=",
-                           p["band_lo"], "closed form"),
-                 Condition("repaired: |fitted exponent of b^2 L/log L| <= 0.05",
-                           max(abs(fit.exponent_ci[0]), abs(fit.exponent_ci[1])), "<=",
-                           p["exp_tol"], f"CI {fit.exponent_ci}")]
+    contrast: dict[str, Any] = {}
+    if p["form"] == "printed":
+        conds, fit, y = _printed_conds(Ls, b, rng)
+        fam = "L^-1/2 (1 + L^-1/2)"
+        cc, cfit, _ = _printed_conds(Ls, _E47_CONTRAST[fam](Ls), rng)
+        contrast[fam] = cfit.to_dict()
+        conds.append(power_contrast(f"b = {fam}", cc, "accept", "O(L^-1/2) holds there"))
+    else:
+        conds, fit, y = _repaired_conds(Ls, b, rng, p)
+        for name in ("L^-1/2", "log(L)/sqrt(L)"):
+            cc, cfit, _ = _repaired_conds(Ls, _E47_CONTRAST[name](Ls), rng, p)
+            contrast[name] = cfit.to_dict()
+            conds.append(power_contrast(f"b = {name}", cc, "reject",
+                                        "not Theta(sqrt(log L/L))"))
     return ScalingOutcome(conds, {"L": Ls.tolist(), "b_inf": b.tolist(), "y": y.tolist(),
-                                  "fit": fit.to_dict()})
+                                  "fit": fit.to_dict(), "power_contrast_fits": contrast})
 
 
 _E47 = dict(id="wwm19.eq4_7", source=Source(PAPER, "§4.2", "eq. (4.7)"), kind="equation",
@@ -193,9 +225,18 @@ def _cor43_run(rng: np.random.Generator, p: Params, say: Any) -> ScalingOutcome:
     T = [_cached(("zas", int(L), p["eps"]), lambda L=L: _zas_tuned(
         int(L), -1.0, np.geomspace(1e-3, 2.0, 60), p["eps"], 10**5)) for L in Ls]
     fit = power_law_fit(Ls, T, rng)
-    conds = [Condition("tuned ZAS iterations ~ L^gamma with gamma <= 3 (upper CI)",
-                       fit.exponent_ci[1], "<=", p["gamma_max"],
-                       f"gamma={fit.exponent:.3f} CI {fit.exponent_ci} (paper: ~1/2 for -I)")]
+    conds = [_gamma_cond(fit, p, "tuned ZAS iterations", "(paper: ~1/2 for -I)")]
+    # Power contrast: ZAS with eta = eta0 (2/L)^q, q = 5, needs >= (flow time)/eta steps,
+    # growing far faster than L^3 (measured exponent ~4.2); the same fit must reject it.
+    Lc = np.array(p["contrast_L"], float)
+    Tc = [_cached(("zas-contrast", int(L), p["eps"], p["contrast_power"]),
+                  lambda L=L: rs.scalar_zas_iterations(
+                      -1.0, int(L), 0.1 * (2 / L) ** p["contrast_power"], p["eps"], 10**7))
+          for L in Lc]
+    cfit = power_law_fit(Lc, Tc, rng)
+    conds.append(power_contrast(f"ZAS at eta = 0.1 (2/L)^{p['contrast_power']}",
+                                [_gamma_cond(cfit, p, "contrast iterations", "")], "reject",
+                                f"iterations {Tc}"))
     # explicit version: eta = eta_max, T_bound = 2/eta log(R(0)/eps) steps suffice
     for L in p["explicit_L"]:
         Phi = np.array([[-1.0]])
@@ -206,7 +247,14 @@ def _cor43_run(rng: np.random.Generator, p: Params, say: Any) -> ScalingOutcome:
         conds.append(Condition("R(T_bound) <= eps at eta = eta_max (certified run)",
                                float(run["loss_hi"][-1]) if run["complete"] else math.nan,
                                "<=", eps, f"L={L}, T_bound={Tb}, eta={eta:.3g}"))
-    return ScalingOutcome(conds, {"L": Ls.tolist(), "iterations": T, "fit": fit.to_dict()})
+    return ScalingOutcome(conds, {"L": Ls.tolist(), "iterations": T, "fit": fit.to_dict(),
+                                  "contrast": {"L": Lc.tolist(), "iterations": Tc,
+                                               "fit": cfit.to_dict()}})
+
+
+def _gamma_cond(fit: Any, p: Params, what: str, note: str) -> Condition:
+    return Condition(f"{what} ~ L^gamma with gamma <= 3 (upper CI)", fit.exponent_ci[1], "<=",
+                     p["gamma_max"], f"gamma={fit.exponent:.3f} CI {fit.exponent_ci} {note}")
 
 
 register(Result(
@@ -216,11 +264,13 @@ register(Result(
               r"\varepsilon=O(L^3\log(1/\varepsilon))",
     kind="corollary", check=Scaling(_cor43_run),
     params={"L_list": [2, 4, 8, 16, 32, 64, 128, 256], "eps": 1e-10, "gamma_max": 3.0,
-            "explicit_L": [2, 3], "eps_explicit": 1e-6, "T_factor": 2.0},
+            "explicit_L": [2, 3], "eps_explicit": 1e-6, "T_factor": 2.0,
+            "contrast_L": [2, 3, 4, 6, 8, 11, 16], "contrast_power": 5.0},
     broken={"T_factor": 0.05}, notes=(
         "Explicit form at eta_max with a certified run (d = 1, Phi = -1); depth scaling with "
-        "tuned eta (Fig. 2 protocol, T3, 60 log-spaced eta in [1e-3, 2]). Broken: T = "
-        "0.05/eta log(R(0)/eps) steps.")))
+        "tuned eta (Fig. 2 protocol, T3, 60 log-spaced eta in [1e-3, 2]). Power contrast: "
+        "the same fit on ZAS runs at eta = 0.1 (2/L)^5 (L = 2..16), which need about "
+        "L^4 steps, must be rejected. Broken: T = 0.05/eta log(R(0)/eps) steps.")))
 
 
 # ------------------------------------------------------------------------------ claim3_M

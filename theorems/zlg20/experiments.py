@@ -186,9 +186,9 @@ def _fig_claims(rng: np.random.Generator, p: Params, say: object) -> ScalingOutc
             Condition("Gaussian transforms converge: <= 1e-6", fin["Gaussian"], "<=", 1e-6),
             Condition("ResNet depth-insensitive: max/min steps to 1e-6 over depths <= 3",
                       max(res.values()) / max(min(res.values()), 1), "<=", p["spread"]),
-            Condition("contrast: standard net at the largest depth needs >= 10x the ResNet's "
-                      "steps (or never gets there)", float(std[Lmax]), ">=",
-                      10.0 * res[Lmax])]
+            Condition("power contrast: standard net at the largest depth needs >= 10x the "
+                      "ResNet's steps (or never gets there)", float(std[Lmax]), ">=",
+                      10.0 * res[Lmax], contrast="reject")]
     out = ScalingOutcome(cond, {"final": fin, "steps_to_target_resnet": res,
                                 "steps_to_target_standard (10*steps = never)": std})
     _MEMO[key] = out
