@@ -15,7 +15,7 @@ import numpy as np
 from boundcheck.check.registry import register
 from boundcheck.check.result import Params, Result, Scaling, ScalingOutcome, Source
 from boundcheck.check.stats import clopper_pearson, power_law_fit
-from boundcheck.check.verdict import Condition
+from boundcheck.check.verdict import Condition, power_contrast
 from boundcheck.model import kernels
 from theorems.dh19.induction import (
     B_explicit,
@@ -151,6 +151,19 @@ def _thm41_run(rng: np.random.Generator, p: Params, say: Any) -> ScalingOutcome:
         conds.append(Condition(
             "failure rate at m = c_lin L: 99% CP lower end <= delta", lo, "<=", delta,
             context=f"L={L}, m={m_lin}, failures {fails}/{p['seeds']}, CI=[{lo:.3g}, {hi:.3g}]"))
+    # Power contrast: at width L/4 deep nets fail far more often than delta, so the same
+    # failure-rate test at m = contrast_c L must reject it at some depth.
+    contrast_conds = []
+    for L in p["L_grid"]:
+        eta = eta_max(X, L, d) * (1 - 1e-9)
+        gamma = L * sn * sn / (4 * d)
+        m_c = max(1, math.ceil(p["contrast_c"] * L))
+        ok = gd_success(X, Y, L, m_c, p["seeds"], p["T"], rng, B, eta, gamma, p["rtol"])
+        fails = p["seeds"] - int(ok.sum())
+        lo_c, _ = clopper_pearson(fails, p["seeds"])
+        contrast_conds.append(Condition(f"failure rate at m={m_c} (L={L}): CP lower <= delta",
+                                        lo_c, "<=", delta, context=f"{fails}/{p['seeds']}"))
+    conds.append(power_contrast(f"width m = {p['contrast_c']:g} L", contrast_conds, "reject"))
     found_L = [L for L in p["L_grid"] if np.isfinite(m_star[L])]
     details: dict[str, Any] = {"rows": rows, "B": B, "kappa": kappa, "r": r, "d_out": d,
                                "phi": p["phi"], "delta": delta, "c_lin": p["c_lin"],
@@ -184,7 +197,7 @@ register(Result(
             "c_lin": 3.0, "L_fit_min": 4, "fit_condition": False, "seeds": 16, "T": 60,
             "stop_after": 3,
             "d_in": 4, "r": 2, "kappa": 2.0, "d_out": 1, "phi": 1.0, "delta": 0.1,
-            "c4": 2.0, "rtol": 1e-9, "slope_max": 1.0, "n_boot": 400},
+            "c4": 2.0, "rtol": 1e-9, "slope_max": 1.0, "n_boot": 400, "contrast_c": 0.25},
     profiles={"full": {"L_grid": [2, 3, 5, 8, 12, 16, 24], "m_factors": [],
                        "m_grid": [2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96],
                        "L_fit_min": 5, "fit_condition": True, "seeds": 30, "T": 440,
@@ -214,16 +227,17 @@ register(Result(
 
 
 def iters_to_eps(X: np.ndarray, Y: np.ndarray, L: int, m: int, seeds: int, eps_rel: float,
-                 T_max: int, rng: np.random.Generator) -> np.ndarray:
-    """Per-seed first t with ``l(t) <= eps_rel l(0)`` (nan if not within T_max), max step."""
+                 T_max: int, rng: np.random.Generator, eta_scale: float = 1.0) -> np.ndarray:
+    """Per-seed first t with ``l(t) <= eps_rel l(0)`` (nan if not within T_max), at
+    ``eta_scale`` times the maximal step."""
     if seeds > 10:  # chunks of 10 seeds cap the memory of the batched weights
-        return np.concatenate([iters_to_eps(X, Y, L, m, min(10, seeds - k), eps_rel, T_max, rng)
-                               for k in range(0, seeds, 10)])
+        return np.concatenate([iters_to_eps(X, Y, L, m, min(10, seeds - k), eps_rel, T_max, rng,
+                                            eta_scale) for k in range(0, seeds, 10)])
     d = Y.shape[0]
     prob = v_problem(X, Y, m, L)
     dims = prob.dims
     Vs = [rng.standard_normal((seeds, dims[i + 1], dims[i])) / math.sqrt(m) for i in range(L)]
-    eta = eta_max(X, L, d) * (1 - 1e-9)
+    eta = eta_max(X, L, d) * (1 - 1e-9) * eta_scale
     l0 = np.asarray(kernels.loss(prob, Vs), dtype=float)
     hit = np.full(seeds, np.nan)
     for t in range(1, T_max + 1):
@@ -262,6 +276,20 @@ def _rate_run(rng: np.random.Generator, p: Params, say: Any) -> ScalingOutcome:
         if all(np.isfinite(ts)):
             fit = power_law_fit(ks, ts, rng=rng, n_boot=p["n_boot"])
             rows.append({"L": L, "fit_t_vs_kappa": fit.to_dict()})
+    # Power contrast: at eta / contrast_eta_div the iteration count grows like 1/eta (GD
+    # near a linear contraction), so the same bound 12 kappa ln(1/eps) must fail at the
+    # smallest kappa -- else the instances never come near the bound.
+    k0 = p["kappa_grid"][0]
+    for L in p["L_grid"]:
+        X, Y = fixed_data(rng, {**p, "kappa": k0})
+        hit = iters_to_eps(X, Y, L, p["m_per_L"] * L, p["seeds"], eps, p["T_max"], rng,
+                           1 / p["contrast_eta_div"])
+        worst = math.nan if np.isnan(hit).any() else float(np.max(hit))
+        conds.append(power_contrast(
+            f"GD at eta/{p['contrast_eta_div']:g} (L={L}, kappa={k0:g})",
+            [Condition("t_eps <= 12 kappa ln(1/eps)", worst, "<=",
+                       p["c_rate"] * k0 * math.log(1 / eps))], "reject",
+            f"t_eps max {worst}"))
     # L-independence at fixed kappa: spread of t_eps across depths.
     by_k = {}
     for row in rows:
@@ -285,7 +313,7 @@ register(Result(
     check=Scaling(_rate_run),
     params={"L_grid": [2, 4, 8], "m_per_L": 8, "kappa_grid": [1.0, 2.0, 4.0, 8.0],
             "seeds": 6, "eps_rel": 1e-3, "T_max": 800, "d_in": 4, "r": 2, "d_out": 1,
-            "phi": 1.0, "c_rate": 12.0, "n_boot": 400},
+            "phi": 1.0, "c_rate": 12.0, "n_boot": 400, "contrast_eta_div": 20.0},
     profiles={"full": {"L_grid": [2, 4, 8, 16], "kappa_grid": [1.0, 2.0, 4.0, 8.0, 16.0],
                        "m_per_L": 16, "seeds": 20, "eps_rel": 1e-8, "T_max": 5000,
                        "n_boot": 2000}},
