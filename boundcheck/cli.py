@@ -233,6 +233,8 @@ def _check(results: Sequence, args: argparse.Namespace, profile: str, cx_dir: Pa
             args.exec_meta["result_wall_s"][r.key] = round(time.monotonic() - t_r, 3)
             if store is not None:
                 store.put(skey, r, rep)
+                store.put_timing(r.key, profile, args.backend,
+                                 args.exec_meta["result_wall_s"][r.key])
             record_found(args, rep)
         reports.append(rep)
         print(_summary(rep), flush=True)
@@ -245,12 +247,15 @@ def _check(results: Sequence, args: argparse.Namespace, profile: str, cx_dir: Pa
 
 def _check_parallel(results: Sequence, args: argparse.Namespace, profile: str, cx_dir: Path,
                     overrides: dict, store, workers: int, on_report=None) -> list[Report]:
-    from boundcheck.run.executor import RunProgress, run_parallel
+    from boundcheck.run.executor import RunProgress, longest_first, run_parallel
 
     keys = [_store_key(r, args, profile, overrides) if store is not None else None
             for r in results]
     reports: list = [store.get(k) if store is not None else None for k in keys]
     todo = [i for i, rep in enumerate(reports) if rep is None]
+    if store is not None and workers > 1:
+        todo = longest_first(todo, [r.key for r in results],
+                             store.timings(profile, args.backend))
     progress = RunProgress(len(results), len(results) - len(todo), not args.quiet)
 
     def finished(j: int, rep: Report) -> None:
@@ -258,6 +263,8 @@ def _check_parallel(results: Sequence, args: argparse.Namespace, profile: str, c
         reports[i] = rep
         if store is not None:
             store.put(keys[i], results[i], rep)
+            store.put_timing(rep.key, profile, args.backend, getattr(rep, "wall_s",
+                                                                     rep.elapsed))
         record_found(args, rep)
         print(_summary(rep), flush=True)
         progress(rep)

@@ -131,3 +131,23 @@ def test_key_is_the_same_in_another_process_for_function_params(tmp_path: Path) 
 
     r = registry.get("dh19.eq14")
     assert "0x" not in json.dumps(_jsonable(r.resolve_params("quick")))
+
+
+def test_longest_first_orders_untimed_then_by_wall_time() -> None:
+    from boundcheck.run.executor import longest_first
+
+    keys = ["a", "b", "c", "d", "e"]
+    order = longest_first([0, 1, 2, 4], keys, {"a": 1.0, "c": 30.0, "e": 5.0, "d": 99.0})
+    assert order == [1, 2, 4, 0]  # b never timed; d is not to be done
+
+
+def test_store_keeps_timings_per_profile_and_backend(tmp_path) -> None:
+    from boundcheck.run.store import ResultStore
+
+    st = ResultStore(tmp_path / "s.sqlite")
+    st.put_timing("x.a", "quick", "float64", 2.5)
+    st.put_timing("x.a", "quick", "float64", 3.5)
+    st.put_timing("x.a", "full", "float64", 40.0)
+    assert st.timings("quick", "float64") == {"x.a": 3.5}
+    assert st.timings("full", "ball") == {}
+    st.close()

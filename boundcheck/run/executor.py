@@ -65,6 +65,17 @@ def _run_one(key: str, args: argparse.Namespace, profile: str, cx_dir: str,
     return rep
 
 
+def longest_first(todo: Sequence[int], keys: Sequence[str], timings: dict[str, float]
+                  ) -> list[int]:
+    """Order work for list scheduling: results never timed first (in the given order: they
+    may be long), then by the last measured wall time, longest first -- so that a long
+    result does not start last and leave the other workers idle. Only the order of
+    submission changes; every report is the same and lands in its own place."""
+    unknown = [i for i in todo if keys[i] not in timings]
+    known = sorted((i for i in todo if keys[i] in timings), key=lambda i: -timings[keys[i]])
+    return unknown + known
+
+
 def run_parallel(results: Sequence[Any], args: argparse.Namespace, profile: str,
                  cx_dir: Path, overrides: dict, workers: int,
                  on_done: Callable[[int, Any], None]) -> None:

@@ -32,6 +32,13 @@ CREATE TABLE IF NOT EXISTS records (
     code_hash TEXT NOT NULL,
     report TEXT NOT NULL,
     created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS timings (
+    result_key TEXT NOT NULL,
+    profile TEXT NOT NULL,
+    backend TEXT NOT NULL,
+    wall_s REAL NOT NULL,
+    PRIMARY KEY (result_key, profile, backend)
 )"""
 
 
@@ -105,7 +112,7 @@ class ResultStore:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         with self.db:
-            self.db.execute(_SCHEMA)
+            self.db.executescript(_SCHEMA)
 
     def get(self, key: str) -> Report | None:
         row = self.db.execute("SELECT report FROM records WHERE key=?", (key,)).fetchone()
@@ -116,6 +123,18 @@ class ResultStore:
         with self.db:  # one transaction
             self.db.execute("INSERT OR REPLACE INTO records VALUES (?,?,?,?,?)",
                             (key, report.key, code_hash(result), text, time.time()))
+
+    def put_timing(self, result_key: str, profile: str, backend: str, wall_s: float) -> None:
+        """The last measured wall time of a result (kept across code changes: it only orders
+        work, longest first, and never decides what is reused)."""
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO timings VALUES (?,?,?,?)",
+                            (result_key, profile, backend, float(wall_s)))
+
+    def timings(self, profile: str, backend: str) -> dict[str, float]:
+        rows = self.db.execute("SELECT result_key, wall_s FROM timings WHERE profile=? AND "
+                               "backend=?", (profile, backend)).fetchall()
+        return dict(rows)
 
     def info(self) -> dict[str, Any]:
         n = self.db.execute("SELECT COUNT(*) FROM records").fetchone()[0]
