@@ -164,15 +164,28 @@ def e_bounds(n=24):
     return s, s + 2 * f / (n + 1)
 
 
-def log_bounds(z, n):
-    """lo <= log z <= hi for a rational z > 0: log z = 2 sum t^(2k+1)/(2k+1),
-    t = (z-1)/(z+1), tail <= 2|t|^(2n+1) / ((2n+1)(1-t^2))."""
-    if z <= 0:
-        raise ValueError("log of a non-positive number")
+def _log_series(z, n):
+    """lo <= log z <= hi: log z = 2 sum_k t^(2k+1)/(2k+1), t = (z-1)/(z+1), with the tail
+    bound 2|t|^(2n+1) / ((2n+1)(1-t^2))."""
     t = (z - 1) / (z + 1)
     s = sum(2 * t ** (2 * k + 1) / (2 * k + 1) for k in range(n))
     tail = 2 * abs(t) ** (2 * n + 1) / ((2 * n + 1) * (1 - t * t))
     return (s, s + tail) if t >= 0 else (s - tail, s)
+
+
+def log_bounds(z, n):
+    """lo <= log z <= hi for a rational z > 0: z = 2^k r with 2/3 <= r <= 4/3 (|t| <= 1/7),
+    log z = k log 2 + log r, each by the series above."""
+    if z <= 0:
+        raise ValueError("log of a non-positive number")
+    k = 0
+    while z > Fraction(4, 3):
+        z, k = z / 2, k + 1
+    while z < Fraction(2, 3):
+        z, k = z * 2, k - 1
+    lo, hi = _log_series(z, n)
+    l2lo, l2hi = _log_series(Fraction(2), n)
+    return (lo + k * (l2lo if k >= 0 else l2hi), hi + k * (l2hi if k >= 0 else l2lo))
 
 
 def refine(decide, schedule=(24, 48, 96, 192, 384)):
