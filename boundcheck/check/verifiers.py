@@ -522,8 +522,8 @@ def check(inst, overrides):
         rhs_hi, rhs_lo = 1 + C * hi / L, 1 + C * lo / L
         wlo, whi = lmax(gram(Ws[0]), n)
         if wlo > rhs_hi * rhs_hi:
-            return False, (f"(4.7): ||W_1||_2^2 >= {fmt(wlo)} > (1 + C log L / L)^2 <= "
-                           f"{fmt(rhs_hi ** 2)} [L={L}, d={d}, c={c}, C={C}]")
+            return False, (f"(4.7): ||W_1||_2^2 >= {fmt(wlo)} > {fmt(rhs_hi ** 2)} >= "
+                           f"(1 + C log L / L)^2 [L={L}, d={d}, c={c}, C={C}]")
         if whi <= rhs_lo * rhs_lo:
             return True, "(4.7) holds"
         return None
@@ -560,11 +560,14 @@ def check(inst, overrides):
 '''
 
 # -------------------------------------------------------- zlg20.sec4_identity[printed-generic-C]
-#: zlg20 Sec. 4: identity transforms A (m x d), B (k x m), <X, Y> = 0: the claim "(4.1)
-#: fails, i.e. mu_A^2 mu_B^2 / (lambda_A lambda_B) < C ||X||_2 sigma_r(X)^-2
-#: (L(W(0)) - L*)^(1/2), whenever ||X||_F >= sqrt(2)/C" at C = 0.9. W(0) = 0, so
-#: L(W(0)) = 1/2 ||B A X - Y||_F^2; L* = 1/2 ||Y - Y X^T (X X^T)^-1 X||_F^2 (nonzero rows of
-#: X). Compared squared; singular values enclosed via the Gram matrices.
+#: zlg20 Sec. 4: identity transforms A = [I_d; 0] (m x d), B = b [I_k, 0] (k x m, b =
+#: sqrt(m/k) rounded: both sides of (4.1) are proportional to b, so any b > 0 decides the
+#: same), <X, Y> = 0: the claim "(4.1) fails, i.e. mu_A^2 mu_B^2 / (lambda_A lambda_B) <
+#: C ||X||_2 sigma_r(X)^-2 (L(W(0)) - L*)^(1/2), whenever ||X||_F >= sqrt(2)/C" at C = 0.9.
+#: The file's Y is orthogonal to X only up to rounding, so the verifier first projects it
+#: exactly off the row space of X (then <X, Y> = 0 holds exactly). W(0) = 0, so L(W(0)) =
+#: 1/2 ||B A X - Y||_F^2; L* = 1/2 ||Y - Y X^T (X X^T)^-1 X||_F^2 (nonzero rows of X).
+#: Compared squared; singular values enclosed via the Gram matrices.
 ZLG_BODY = r'''
 def inverse(S):
     n = len(S)
@@ -585,12 +588,23 @@ def check(inst, overrides):
     if set(overrides) - {"C"}:
         return None, f"overrides {sorted(overrides)} are not the printed variant"
     C = num(overrides.get("C", 0.9))
-    A, B, X, Y = mat(inst["A"]), mat(inst["B"]), mat(inst["X"]), mat(inst["Y"])
+    A, B, X, Y0 = mat(inst["A"]), mat(inst["B"]), mat(inst["X"]), mat(inst["Y"])
+    m, d, k = len(A), len(A[0]), len(B)
+    b = B[0][0]
+    if not (len(B[0]) == m and len(X) == d and len(Y0) == k == d and m >= d and b > 0
+            and A == [[Fraction(int(i == j)) for j in range(d)] for i in range(m)]
+            and B == [[b if i == j else Fraction(0) for j in range(m)] for i in range(k)]):
+        return None, "not identity transforms A = [I; 0], B = b [I, 0] (b > 0), d = k"
     if not (C > 0 and C * C * fro2(X) >= 2):
         return None, "hypothesis ||X||_F >= sqrt(2)/C fails"
     Xn = [r for r in X if any(r)]
     GX = mm(Xn, T(Xn))
-    proj = mm(mm(mm(Y, T(Xn)), inverse(GX)), Xn)  # Phi* X, least squares
+    Y = add(Y0, mm(mm(mm(Y0, T(Xn)), inverse(GX)), Xn), -1)  # rows orthogonal to X's
+    xy = sum((a * c for ra, rc in zip(X, Y) for a, c in zip(ra, rc)), Fraction(0))
+    xy0 = sum((a * c for ra, rc in zip(X, Y0) for a, c in zip(ra, rc)), Fraction(0))
+    if xy != 0:
+        return None, "<X, Y> = 0 not met"
+    proj = mm(mm(mm(Y, T(Xn)), inverse(GX)), Xn)  # Phi* X, least squares (0 here)
     L0 = fro2(add(mm(mm(B, A), X), Y, -1)) / 2
     Ls = fro2(add(proj, Y, -1)) / 2
     GA, GB = gram(A), gram(B)
@@ -605,7 +619,8 @@ def check(inst, overrides):
         rhs_hi = C * C * X1 * (L0 - Ls) / x0 ** 2  # RHS(4.1)^2
         if lhs_lo >= rhs_hi:
             return False, (f"(4.1) holds although ||X||_F >= sqrt(2)/C: LHS^2 >= {fmt(lhs_lo)} "
-                           f">= {fmt(rhs_hi)} >= RHS^2 [m={len(A)}, C={fmt(C)}]")
+                           f">= {fmt(rhs_hi)} >= RHS^2 [m={m}, C={fmt(C)}; file's <X,Y> = "
+                           f"{fmt(xy0)}, projected to 0 exactly]")
         if a1 ** 2 * b1 ** 2 / (A0 * B0) < C * C * X0 * (L0 - Ls) / x1 ** 2:
             return True, "(4.1) fails (LHS < RHS), as claimed"
         return None
