@@ -213,7 +213,19 @@ def _record_instance(rep: Report, concl: list[Outcome], where: str) -> None:
     if len(rows) >= MAX_INSTANCE_RECORDS or not decided:
         return
     o = min(decided, key=lambda x: x.relative_margin)
-    rows.append({"seed": where, "relative_margin": o.relative_margin, "message": o.message()})
+    row = {"seed": where, "relative_margin": o.relative_margin, "message": o.message()}
+    if o.enclosure is not None:  # certified: the enclosures that decided this condition
+        row["enclosure"] = o.enclosure
+    rows.append(row)
+
+
+def enclosure_records(hyp: list[Outcome], concl: list[Outcome]) -> list[dict[str, Any]]:
+    """Every condition of one instance with the enclosures that decided it (certified
+    backends; empty otherwise): the record of a certified ``holds`` (issue 13)."""
+    return [{"name": o.name, "role": role, "rel": o.rel, "status": o.status,
+             "context": o.context, **o.enclosure}
+            for role, outs in (("hypothesis", hyp), ("conclusion", concl)) for o in outs
+            if o.enclosure is not None]
 
 
 def evaluate_instance(chk: Deterministic, inst: Instance, be: Any, params: Params
@@ -529,6 +541,8 @@ def recheck(path: str | Path, backend: str | None = None, profile: str = "quick"
                  certified=bool(be.certified), params=data["overrides"], seeds=[data["seed"]])
     h, hyp, concl, by = evaluate_escalating(chk, data["instance"], [be], params)
     rep.details["arithmetic"] = {arithmetic_label(by): 1}
+    if by.certified:
+        rep.details["enclosures"] = enclosure_records(hyp, concl)
     rep.messages = ([note] if note else []) + [o.message() for o in hyp + concl]
     _tightest(concl, rep.tightness, data["seed"])
     status = combine(concl) if h is True else None
@@ -581,6 +595,8 @@ def check_instance(result: Result | str, instance: Instance, backend: str = "flo
         rep.elapsed = time.perf_counter() - t0
         return rep
     rep.details["arithmetic"] = {arithmetic_label(by): 1}
+    if by.certified:
+        rep.details["enclosures"] = enclosure_records(hyp, concl)
     rep.messages += [o.message() for o in hyp + concl]
     _tightest(concl, rep.tightness, label)
     status = combine(concl) if h is True else None

@@ -81,6 +81,9 @@ class Outcome:
     extra: dict = field(default_factory=dict)
     #: the float64 rounding allowance the decision used (0 on certified backends)
     allowance: float = 0.0
+    #: certified backends only: the enclosures of both sides that decided the condition,
+    #: ``{"lhs": {...}, "rhs": {...}}`` (see :func:`enclosure`); None otherwise
+    enclosure: dict | None = None
 
     @property
     def relative_margin(self) -> float:
@@ -122,6 +125,7 @@ class Outcome:
             "relative_margin": _json_float(self.relative_margin),
             "margin_scale": self.margin_scale,
             "allowance": _json_float(self.allowance),
+            **({"enclosure": self.enclosure} if self.enclosure is not None else {}),
         }
 
 
@@ -129,6 +133,20 @@ def _json_float(x: float) -> float | str:
     if isinstance(x, float) and not math.isfinite(x):
         return str(x)
     return x
+
+
+def enclosure(x: Any, backend: Any) -> dict[str, Any]:
+    """What a certified backend knows of ``x``: ``lo <= x <= hi`` as outward-rounded floats
+    and ``ball``, Arb's decimal ball (guaranteed to contain the value); for a symbolic
+    (sympy) value its exact text instead."""
+    try:
+        from boundcheck.arith import _ballcore as bc
+
+        a = bc.to_arb(x)
+    except (ImportError, TypeError):
+        mid = backend.mid(x)
+        return {"exact": str(x)[:400], "mid": _json_float(float(mid))}
+    return {"lo": _json_float(bc.lo(a)), "hi": _json_float(bc.hi(a)), "ball": a.str()}
 
 
 def evaluate(cond: Condition, backend: Any) -> Outcome:
@@ -158,6 +176,8 @@ def evaluate(cond: Condition, backend: Any) -> Outcome:
         certified=bool(backend.certified),
         context=cond.context,
         allowance=float(atol - cond.atol),
+        enclosure={"lhs": enclosure(cond.lhs, backend), "rhs": enclosure(cond.rhs, backend)}
+        if backend.certified else None,
     )
 
 
