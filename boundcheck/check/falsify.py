@@ -284,8 +284,10 @@ def cma_search(result: Result, params: Params, budget: int, seed: int,
             pts = [(starts[0].z, starts[0].score)]
         z, f = min(pts, key=lambda t: t[1])
         _es(obj, z, f, left, rs, stop_at_violation)
-    best = obj.best
-    return best if best.score < seeded.score else seeded
+    best = obj.best if obj.best.score < seeded.score else seeded
+    if seeded.evals_to_violation is not None:  # the replayed draws come first
+        best.evals_to_violation = seeded.evals_to_violation
+    return best
 
 
 def _es(obj: _Objective, z: np.ndarray, f: float, budget: int, rs: np.random.Generator,
