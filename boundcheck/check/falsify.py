@@ -3,7 +3,8 @@
 The sampler is driven by a :class:`~boundcheck.check.choices.ChoiceGenerator`; the search
 works on a choice vector ``z`` of normal scores (``z ~ N(0, I)`` is the random sampler) and
 minimizes a score: the smallest relative margin of the conclusions when the hypotheses hold
-in float64, else ``PENALTY`` plus the hypotheses' total relative violation. Within a budget
+in float64, else ``PENALTY (1 + v/(1+v))`` for the hypotheses' total relative violation
+``v`` (strictly increasing, so the search is led towards the hypotheses). Within a budget
 of evaluations it first takes the harness's own draws (``SEEDED_FRAC`` of the budget: the
 very instances ``check`` and the random baseline sample first, recorded as choice vectors by
 :class:`~boundcheck.check.choices.RecordingGenerator`), then runs a (1+1)-ES with sparse and
@@ -95,7 +96,9 @@ def score_instance(chk: Deterministic, sampled: Any, params: Params, be: Any
             else:
                 viol = sum(max(0.0, -o.relative_margin) if np.isfinite(o.relative_margin)
                            else 1.0 for o in hyp if o.status is not True)
-                s = (PENALTY + min(viol, PENALTY), inst, "hypotheses fail")
+                # in [PENALTY, 2 PENALTY), strictly increasing: a gradient towards the
+                # hypotheses however far they fail
+                s = (PENALTY * (1 + viol / (1 + viol)), inst, "hypotheses fail")
         if s[0] < best[0]:
             best = s
     return best

@@ -612,6 +612,8 @@ def _l44_sample(rng: np.random.Generator, p: Params) -> Instance:
     L = int(rng.choice(p["L_choices"]))
     d = int(rng.choice([1, 2]))
     c, s = Fraction(k * k + 1, 2 * k), Fraction(k * k - 1, 2 * k)
+    if not p.get("adversarial_modes", True):  # generic: c, s free (s = sqrt(c^2-1) unplanted)
+        c, s = float(rng.uniform(1.0, 10.0)), float(rng.uniform(0.0, 10.0))
     return {"L": L, "d": d, "c": c, "s": s, "Phi": np.zeros((d, d))}
 
 
@@ -645,7 +647,8 @@ register(Result(
     source=Source(PAPER, "§4.2, Lemma 4.4"),
     statement=r"(4.6)\Rightarrow\|W_l\|_2=1+O(\log L/L)",
     kind="lemma", check=Deterministic(_l44_sample, _l44_hyp, _l44_concl),
-    params={"k_choices": [3, 5, 10, 20], "L_choices": [10, 20, 50, 100], "C": 10.0},
+    params={"k_choices": [3, 5, 10, 20], "L_choices": [10, 20, 50, 100], "C": 10.0,
+            "adversarial_modes": True},  # False: c, s uniform, not the planted pair
     erratum=True, instances=12, certifiable=True,
     notes="Counterexample W_l = cI, W_L = sqrt(c^2-1) I (exact rationals): D_l = 0, "
           "D_{L-1} = -I, yet ||W_l|| = c is unbounded; the O-constant must depend on a bound "
