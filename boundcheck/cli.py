@@ -571,6 +571,9 @@ def _falsify_parser(sub: argparse._SubParsersAction) -> None:
     fz.add_argument("--seed", type=int, default=0, help="seed of both searches (default 0)")
     fz.add_argument("--out", default="falsify-out", metavar="DIR",
                     help="where a confirmed counterexample is written")
+    fz.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=JSON",
+                    help="override a result parameter, e.g. --set adversarial_modes=false "
+                         "(the sampler's generic distribution only; repeatable)")
 
 
 def cmd_falsify(args: argparse.Namespace) -> int:
@@ -581,7 +584,8 @@ def cmd_falsify(args: argparse.Namespace) -> int:
         raise BoundcheckError(f"--budget must be at least 1, got {args.budget}")
     result = registry.get(args.id)
     t0 = time.monotonic()
-    rep = falsify(result, budget=args.budget, seed=args.seed, out=args.out)
+    rep = falsify(result, budget=args.budget, seed=args.seed, out=args.out,
+                  overrides=_overrides(args.sets) or None)
     for name, b in (("random", rep.random), ("falsifier", rep.falsifier)):
         first = f", first violation at eval {b.evals_to_violation}" if b.evals_to_violation \
             else ""

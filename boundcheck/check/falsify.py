@@ -1,14 +1,19 @@
 """Targeted counterexample search for deterministic results (issue 16).
 
-The sampler is driven by a :class:`~boundcheck.check.choices.ChoiceGenerator`; the optimizer
-works on ``z`` with ``u = ndtr(z)`` (so ``z ~ N(0, I)`` is the random sampler) and
+The sampler is driven by a :class:`~boundcheck.check.choices.ChoiceGenerator`; the search
+works on a choice vector ``z`` of normal scores (``z ~ N(0, I)`` is the random sampler) and
 minimizes a score: the smallest relative margin of the conclusions when the hypotheses hold
-in float64, else ``PENALTY`` plus the hypotheses' total relative violation. CMA-ES (``cma``)
-runs with restarts from the best of a batch of random sampler draws, within a budget of
-evaluations; plain random sampling at the same budget and seed is the baseline. A float64
-violation is re-checked with a certified backend before it is called refuted, its floats
-are rounded to short dyadic mantissas while the certified verdict stays refuted, and it is
-saved as a counterexample file :func:`boundcheck.check.harness.recheck` reads.
+in float64, else ``PENALTY (1 + v/(1+v))`` for the hypotheses' total relative violation
+``v`` (strictly increasing, so the search is led towards the hypotheses). Within a budget
+of evaluations it first takes the harness's own draws (``SEEDED_FRAC`` of the budget: the
+very instances ``check`` and the random baseline sample first, recorded as choice vectors by
+:class:`~boundcheck.check.choices.RecordingGenerator`), then runs a (1+1)-ES with sparse and
+dense mutations from the best of them (measured against CMA-ES in docs/performance.md: at
+budgets of 100 CMA-ES cannot adapt in the hundreds of dimensions samplers consume). Plain
+random sampling at the same budget and seed is the baseline. A float64 violation is
+re-checked with a certified backend before it is called refuted, its floats are rounded to
+short dyadic mantissas while the certified verdict stays refuted, and it is saved as a
+counterexample file :func:`boundcheck.check.harness.recheck` reads.
 """
 
 from __future__ import annotations
@@ -20,10 +25,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import special
 
 from boundcheck.arith import get_backend
-from boundcheck.check.choices import ChoiceGenerator
+from boundcheck.check.choices import ChoiceGenerator, RecordingGenerator
 from boundcheck.check.harness import (
     _checking_backend,
     evaluate_escalating,
@@ -40,8 +44,13 @@ PENALTY = 10.0
 #: the fixed tail seed (a Haar-layer sampler can consume millions of uniforms, and CMA-ES
 #: population vectors of that length cost gigabytes)
 MAX_DIM = 2000
-#: share of a falsifier budget spent replaying the harness's own draws before CMA-ES
-SEEDED_FRAC = 0.3
+#: share of a falsifier budget spent replaying the harness's own draws before the local search
+SEEDED_FRAC = 0.5
+#: (1+1)-ES step sizes in choice space (normal scores): start, bounds; restart after STALL
+#: evaluations without a strict improvement
+SIGMA0, SIGMA_MIN, SIGMA_MAX, STALL = 0.5, 1e-8, 4.0, 40
+#: the local search starts from the TOP_K best replayed draws, START_FRAC of its budget each
+TOP_K, START_FRAC = 1, 0.1
 
 
 @dataclass
@@ -87,24 +96,30 @@ def score_instance(chk: Deterministic, sampled: Any, params: Params, be: Any
             else:
                 viol = sum(max(0.0, -o.relative_margin) if np.isfinite(o.relative_margin)
                            else 1.0 for o in hyp if o.status is not True)
-                s = (PENALTY + min(viol, PENALTY), inst, "hypotheses fail")
+                # in [PENALTY, 2 PENALTY), strictly increasing: a gradient towards the
+                # hypotheses however far they fail
+                s = (PENALTY * (1 + viol / (1 + viol)), inst, "hypotheses fail")
         if s[0] < best[0]:
             best = s
     return best
 
 
 class _Objective:
-    def __init__(self, result: Result, params: Params, tail_seed: int) -> None:
+    """The score of a choice vector ``z`` (normal scores), counting evaluations."""
+
+    def __init__(self, result: Result, params: Params, tail_seed: int,
+                 offset: int = 0) -> None:
         self.chk = result.check
         self.params = params
         self.tail_seed = tail_seed
         self.be = get_backend("float64")
         self.evals = 0
+        self.offset = offset  # evaluations spent before this objective (first violation)
         self.best = Best()
 
     def __call__(self, z: np.ndarray) -> float:
         self.evals += 1
-        rng = ChoiceGenerator(special.ndtr(np.asarray(z, float)), self.tail_seed)
+        rng = ChoiceGenerator(tail_seed=self.tail_seed, z=np.asarray(z, float))
         try:
             sampled = self.chk.sample(rng, self.params)
         except Exception:
@@ -113,87 +128,206 @@ class _Objective:
         if s < self.best.score:
             self.best.score, self.best.instance, self.best.condition = s, inst, cond
         if s < 0 and self.best.evals_to_violation is None:
-            self.best.evals_to_violation = self.evals
+            self.best.evals_to_violation = self.offset + self.evals
         return s
+
+
+@dataclass
+class Record:
+    """A harness draw that improved on every earlier one: its index, score and choices."""
+    index: int
+    score: float
+    z: np.ndarray | None
+    instance: Any
+    condition: str
+
+
+@dataclass
+class RandomRun:
+    best: Best
+    #: the running-minimum draws (strict improvements), in draw order
+    records: list[Record]
+    #: for each n asked for, the ``top_k`` best draws among the first n (distinct scores,
+    #: best first)
+    tops: dict[int, list[Record]] = field(default_factory=dict)
+
+    def prefix(self, n: int) -> tuple[Best, Record | None]:
+        """The best of the first ``n`` draws, as a :class:`Best` and its record."""
+        recs = [r for r in self.records if r.index < n]
+        if not recs:
+            return Best(), None
+        r = recs[-1]
+        first = next((x.index + 1 for x in self.records if x.score < 0 and x.index < n), None)
+        return Best(r.score, r.instance, r.condition, first), r
+
+
+def random_run(result: Result, params: Params, budget: int, seed: int,
+               top_n: int | tuple[int, ...] = (), top_k: int = TOP_K) -> RandomRun:
+    """The harness's sampler at draws ``0 .. budget - 1`` (the per-instance seeds ``check``
+    uses), recording the choices of every draw that improves on the earlier ones and of the
+    ``top_k`` best among the first n, for each n in ``top_n`` (through
+    :class:`RecordingGenerator`, which returns numpy's own draws)."""
+    chk = result.check
+    be = get_backend("float64")
+    best, records = Best(), []
+    tops: dict[int, list[Record]] = {n: [] for n in
+                                     ((top_n,) if isinstance(top_n, int) else top_n)}
+    for k in range(budget):
+        rec = RecordingGenerator(instance_rng(result.key, seed, k))
+        try:
+            sampled = chk.sample(rec, params)
+        except AttributeError:  # an rng call the recorder lacks: the plain generator
+            rec = None
+            try:
+                sampled = chk.sample(instance_rng(result.key, seed, k), params)
+            except Exception:
+                continue
+        except Exception:
+            continue
+        s, inst, cond = score_instance(chk, sampled, params, be)
+        z = None if rec is None else rec.recorded()
+        if s < best.score:
+            best.score, best.instance, best.condition = s, inst, cond
+            records.append(Record(k, s, z, inst, cond))
+        for n, top in tops.items():
+            if k < n and z is not None and math.isfinite(s) and all(t.score != s for t in top):
+                tops[n] = sorted([*top, Record(k, s, z, inst, cond)],
+                                 key=lambda t: t.score)[:top_k]
+        if s < 0 and best.evals_to_violation is None:
+            best.evals_to_violation = k + 1
+    return RandomRun(best, records, tops)
 
 
 def random_search(result: Result, params: Params, budget: int, seed: int) -> Best:
     """The harness's sampler at ``budget`` draws (same per-instance seeds as ``check``)."""
-    chk = result.check
-    be = get_backend("float64")
-    best = Best()
-    for k in range(budget):
-        try:
-            sampled = chk.sample(instance_rng(result.key, seed, k), params)
-        except Exception:
-            continue
-        s, inst, cond = score_instance(chk, sampled, params, be)
-        if s < best.score:
-            best.score, best.instance, best.condition = s, inst, cond
-        if s < 0 and best.evals_to_violation is None:
-            best.evals_to_violation = k + 1
-    return best
+    return random_run(result, params, budget, seed).best
 
 
-def _start(obj: _Objective, rs: np.random.RandomState | np.random.Generator, n: int
-           ) -> np.ndarray:
-    """Best of ``n`` random sampler draws, as a z-vector."""
-    best_z, best_s = None, math.inf
-    for _ in range(n):
-        g = ChoiceGenerator(np.empty(0), int(rs.integers(2**31)))
-        try:
-            obj.chk.sample(g, obj.params)
-        except Exception:
-            continue
-        z = special.ndtri(np.clip(g.consumed(), 1e-300, 1 - 1e-16))
-        s = obj(z)
-        if s < best_s:
-            best_z, best_s = z, s
-    return best_z if best_z is not None else np.zeros(8)
+def local_search(obj: _Objective, z0: np.ndarray, f0: float, budget: int,
+                 rs: np.random.Generator, sigma0: float = SIGMA0) -> tuple[np.ndarray, float]:
+    """(1+1)-ES in choice space from ``z0`` (score ``f0``) for ``budget`` evaluations of
+    ``obj``. Each step alternates two mutations, each with its own step size adapted by the
+    1/5 success rule: a sparse one (a few coordinates, so discrete choices and single
+    entries move one at a time) and a dense one (every coordinate, scaled by 1/sqrt(dim)).
+    Moves that tie are accepted (drift across plateaus of discrete choices)."""
+    z, f = np.array(z0, float), float(f0)
+    n = max(1, z.size)
+    sig = [sigma0, sigma0]
+    stall = 0
+    start = obj.evals
+    step = 0
+    while obj.evals - start < budget:
+        op = step % 2 if n > 1 else 0
+        step += 1
+        y = z.copy() if z.size else rs.standard_normal(1)
+        if op == 0:
+            k = min(n, int(rs.geometric(0.5)))
+            idx = rs.choice(max(1, y.size), size=k, replace=False)
+            y[idx] += sig[0] * rs.standard_normal(k)
+        else:
+            y += sig[1] / math.sqrt(n) * rs.standard_normal(y.size)
+        fy = obj(y)
+        if fy < f:
+            sig[op] = min(SIGMA_MAX, sig[op] * 2.0)
+            stall = 0
+        else:
+            sig[op] = max(SIGMA_MIN, sig[op] * 2.0 ** -0.25)
+            stall += 1
+        if fy <= f:
+            z, f = y, fy
+        if stall >= STALL:  # restart the step sizes (from the current point)
+            sig, stall = [sigma0, sigma0], 0
+    return z, f
 
 
 def cma_search(result: Result, params: Params, budget: int, seed: int,
-               sigma0: float = 0.5, start_frac: float = 0.3,
-               seeded_frac: float = SEEDED_FRAC) -> Best:
-    """The harness's own first ``seeded_frac * budget`` draws (the instances ``check`` would
-    sample), then CMA-ES on the rest of the budget (separable above 200 dimensions; at most
-    ``MAX_DIM`` leading choices searched) with restarts from random sampler draws: the first
-    start is the best of ``start_frac`` of the remaining budget, later ones of up to 10.
-    Returns the tighter of the two phases; the total is ``budget`` evaluations."""
+               seeded_frac: float = SEEDED_FRAC, stop_at_violation: bool = False,
+               prefix: RandomRun | None = None, method: str = "es", top_k: int = TOP_K,
+               **_: Any) -> Best:
+    """The falsifier at ``budget`` evaluations: the harness's own first ``seeded_frac *
+    budget`` draws (exactly the instances ``check`` and the random baseline sample first,
+    recorded as choice vectors), then a local search in choice space for the rest of the
+    budget (``method="es"``: :func:`local_search` from each of the ``top_k`` best replayed
+    draws for ``START_FRAC`` of the rest each, then from the best point found until the
+    budget is spent; ``"cma"``: CMA-ES on the first ``MAX_DIM`` choices from the best draw).
+    ``prefix``: a :func:`random_run` at the same seed with those draws in its ``top_n``;
+    they are then not evaluated again (the benchmark; the evaluations still count).
+    ``stop_at_violation``: return at the first negative margin. Returns the tighter of the
+    two phases."""
+    n_seeded = min(budget, max(1, int(seeded_frac * budget)))
+    if prefix is None or n_seeded not in prefix.tops:
+        prefix = random_run(result, params, n_seeded, seed, top_n=n_seeded, top_k=top_k)
+    seeded, _rec = prefix.prefix(n_seeded)
+    starts = prefix.tops[n_seeded][:top_k]
+    left = budget - n_seeded
+    if left <= 0 or (stop_at_violation and seeded.score < 0):
+        return seeded
+    obj = _Objective(result, params, tail_seed=seed, offset=n_seeded)
+    rs = np.random.default_rng(np.random.SeedSequence([seed, 0xFA151F]))
+    if not starts:  # nothing recorded: start from a fresh choice vector
+        g = ChoiceGenerator(tail_seed=int(rs.integers(2**31)))
+        try:
+            result.check.sample(g, params)
+        except Exception:
+            pass
+        z0 = g.consumed_z()
+        starts = [Record(-1, obj(z0), z0, None, "")]
+        left -= 1
+    if method == "cma":
+        _cma(obj, starts[0].z, left, rs, stop_at_violation)
+    else:
+        pts = []
+        each = int(START_FRAC * left) if len(starts) > 1 else 0
+        for st in starts if each else []:
+            pts.append(_es(obj, st.z, st.score, each, rs, stop_at_violation))
+            left -= each
+            if stop_at_violation and obj.best.score < 0:
+                break
+        if not pts:
+            pts = [(starts[0].z, starts[0].score)]
+        z, f = min(pts, key=lambda t: t[1])
+        _es(obj, z, f, left, rs, stop_at_violation)
+    best = obj.best if obj.best.score < seeded.score else seeded
+    if seeded.evals_to_violation is not None:  # the replayed draws come first
+        best.evals_to_violation = seeded.evals_to_violation
+    return best
+
+
+def _es(obj: _Objective, z: np.ndarray, f: float, budget: int, rs: np.random.Generator,
+        stop_at_violation: bool) -> tuple[np.ndarray, float]:
+    if not stop_at_violation:
+        return local_search(obj, z, f, budget, rs)
+    while budget > 0 and not obj.best.score < 0:  # in chunks, to stop at a violation
+        chunk = min(budget, 10)
+        z, f = local_search(obj, z, f, chunk, rs)
+        budget -= chunk
+    return z, f
+
+
+def _cma(obj: _Objective, z0: np.ndarray, budget: int, rs: np.random.Generator,
+         stop_at_violation: bool) -> None:
+    """CMA-ES (``cma``) on the first ``MAX_DIM`` choices from ``z0`` (the former default,
+    kept for comparison: at a budget of ~100 it cannot adapt in dimension > 10)."""
     import cma
 
-    n_seeded = min(budget, int(seeded_frac * budget))
-    seeded = random_search(result, params, n_seeded, seed) if n_seeded else Best()
-    if seeded.score < 0:
-        return seeded
-    budget -= n_seeded
-    obj = _Objective(result, params, tail_seed=seed)
-    rs = np.random.default_rng(np.random.SeedSequence([seed, 0xFA151F]))
-    restart = 0
-    while obj.evals < budget and not (obj.best.score < 0):
-        n0 = max(1, int(start_frac * budget) if restart == 0 else
-                 min(10, (budget - obj.evals) // 10))
-        z0 = _start(obj, rs, n0)
-        if obj.best.score < 0 or obj.evals >= budget:
-            break
-        dim = min(max(2, z0.size), MAX_DIM)
-        opts = {"seed": int(rs.integers(1, 2**31)), "verbose": -9,
-                "maxfevals": budget - obj.evals, "popsize": (4 + int(3 * math.log(dim))) *
-                2 ** restart, "CMA_diagonal": dim > 200, "tolfun": 1e-12}
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            es = cma.CMAEvolutionStrategy(np.resize(z0, dim), sigma0, opts)
-            while not es.stop() and obj.evals < budget:
-                xs = es.ask()
-                fs = [obj(x) for x in xs]
-                es.tell(xs, fs)
-                if obj.best.score < 0:
-                    break
-        restart += 1
-    best = obj.best
-    if best.evals_to_violation is not None:
-        best.evals_to_violation += n_seeded
-    return best if best.score < seeded.score else seeded
+    dim = min(max(2, z0.size), MAX_DIM)
+    head = np.resize(z0, dim) if z0.size < 2 else z0[:dim]
+    tail = z0[dim:]
+    opts = {"seed": int(rs.integers(1, 2**31)), "verbose": -9, "maxfevals": budget,
+            "popsize": 4 + int(3 * math.log(dim)), "CMA_diagonal": dim > 200,
+            "tolfun": 1e-12}
+    start = obj.evals
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        es = cma.CMAEvolutionStrategy(head, 0.5, opts)
+        while not es.stop() and obj.evals - start < budget:
+            xs = es.ask()[:budget - (obj.evals - start)]
+            fs = [obj(np.concatenate([x, tail])) for x in xs]
+            if len(xs) < es.popsize:
+                break
+            es.tell(xs, fs)
+            if stop_at_violation and obj.best.score < 0:
+                break
 
 
 def _round_floats(obj: Any, bits: int) -> Any:
@@ -295,8 +429,12 @@ def falsify(result: Result, budget: int = 2000, seed: int = 0, out: str | Path |
         raise InputError(f"{result.key}: not searchable (its conclusion is about the sampler's "
                         "distribution, which an adversarial search breaks by design)")
     params = result.resolve_params(profile, overrides)
-    rnd = random_search(result, params, budget, seed)
-    fal = cma_search(result, params, budget, seed)
+    n_seeded = min(budget, max(1, int(SEEDED_FRAC * budget)))
+    run = random_run(result, params, budget, seed, top_n=n_seeded)
+    rnd = run.best
+    # the falsifier's first n_seeded evaluations are the random run's first draws (the same
+    # instances): reused, not recomputed, and counted in its budget
+    fal = cma_search(result, params, budget, seed, prefix=run)
     rep = FalsifyReport(result.key, budget, seed, fal, rnd)
     cands = [b for b in (fal, rnd) if b.score < 0 and b.instance is not None]
     for b in cands:

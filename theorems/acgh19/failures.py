@@ -341,6 +341,12 @@ def _lem17_conclusions(inst: Instance, ops: Any, p: Params) -> list[Condition]:
 
 
 def _lem17_sample(rng: np.random.Generator, p: Params) -> Instance:
+    if not p.get("adversarial_modes", True):  # generic only: c uniform on the (3/4, 1) grid
+        N = int(rng.choice(p["N_choices"]))  # (no catalog instances, no c -> 1 list)
+        eta = str(rng.choice(p["etas"]))
+        c = fmpq(3, 4) + fmpq(int(rng.integers(1, 250)), 1000)
+        return _claim4_instance(N, eta, q_str(_q_at_least(c, N)), int(p["T"][str(N)]),
+                                p["construction"])
     inst = _claim4_sample(rng, p)
     return inst
 
@@ -356,7 +362,8 @@ _lem17_printed = Result(
     statement=_LEM17_STATEMENT,
     kind="lemma",
     check=Deterministic(_lem17_sample, _claim4_hypotheses, _lem17_conclusions),
-    params={**_CLAIM4_PARAMS, "base": "printed", "construction": "printed"},
+    params={**_CLAIM4_PARAMS, "base": "printed", "construction": "printed",
+            "adversarial_modes": True},  # False: the sampler's generic c only (issue 16)
     profiles={"full": {"T": {"2": 6, "4": 4, "6": 3}, "instances": 80}},
     erratum=True,
     instances=12,

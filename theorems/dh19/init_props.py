@@ -526,6 +526,10 @@ register(Result(
 
 
 def _eq22_sample(rng: np.random.Generator, p: Params) -> list[Instance]:
+    if not p.get("adversarial_modes", True):  # generic: one lam uniform on (-m/4, 0)
+        q, ratio = int(rng.choice([1, 2, 5, 20])), int(rng.choice([40, 100, 1000]))
+        m = q * ratio
+        return [{"q": q, "m": m, "lam": -float(rng.uniform(1e-6, 1.0)) * m / 4}]
     out = []
     for q in (1, 2, 5, 20):
         for ratio in (40, 100, 1000):
@@ -560,7 +564,7 @@ _eq22_printed = Result(
     statement=_EQ22_STATEMENT,
     kind="inequality",
     check=Deterministic(_eq22_sample, _eq22_hyp, _eq22_conclusions),
-    params={"k": 0.5},
+    params={"k": 0.5, "adversarial_modes": True},  # False: one generic lam, no grid (issue 16)
     variant="printed", erratum=True,
     instances=1,
     certifiable=True,  # issue 13: ops.log (Arb) at the stored (q, m, lam); a certified refutation

@@ -43,7 +43,8 @@ def t2_sample(rng: np.random.Generator, p: Params) -> Instance:
     d = int(rng.choice(p["d_choices"]))
     L = int(rng.choice(p["L_choices"]))
     phi = max(float(rng.choice(p["phi_choices"])), math.e / math.sqrt(L), 1.0)
-    mode = str(rng.choice(p.get("modes", ["plus", "minus", "random"])))
+    adv = p.get("adversarial_modes", True)  # False: random directions, Gaussian targets
+    mode = str(rng.choice(p.get("modes", ["plus", "minus", "random"]) if adv else ["random"]))
     f = float(rng.uniform(0.5, 0.99))
     delta_t, eps_t = 1.0 / (2 * L**3 * phi**2), 1.0 / (4 * L**2)
     S = [f * delta_t * _sym_dir(rng, d, mode) for _ in range(L - 2)]
@@ -58,7 +59,7 @@ def t2_sample(rng: np.random.Generator, p: Params) -> Instance:
         Ws = rs.exact_d_state(WL, S, Qs)
     except ValueError:
         Ws = rs.zas_init(L, d)
-    kind = str(rng.choice(["gauss", "minus_identity", "small"]))
+    kind = str(rng.choice(["gauss", "minus_identity", "small"] if adv else ["gauss"]))
     if kind == "minus_identity":
         Phi = -np.eye(d)
     else:
@@ -350,7 +351,8 @@ for step, form, err, note in [
         title=f"Lemma A.3 proof step ({step}), {form}",
         statement=r"\text{proof of Lemma A.3, step (" + step + ")}",
         check=Deterministic(_a3_sample, _a3_step_hyp, _a3_step_concl),
-        params={**_A3S, "step": step, "form": form}, variant=f"step{step}-{form}",
+        params={**_A3S, "step": step, "form": form, "adversarial_modes": True},
+        variant=f"step{step}-{form}",
         erratum=err, notes=note, broken=None if err else {"form": "printed"}))
 
 
@@ -506,6 +508,8 @@ def _a6_bad_sample(rng: np.random.Generator, p: Params) -> Instance:
     """Exact-invariant d = 1 states with a large output weight: Lemma A.2's hypotheses hold
     (phi free), Lemma A.4's beta condition fails (b^2 > 2/(L-2) gives b^2 a^{2(L-2)} > 2 phi^2
     when phi^2 is just above a^{2(L-1)}/L)."""
+    if not p.get("adversarial_modes", True):  # generic only: no planted big-W_L states
+        return _a6_sample(rng, p)
     if rng.random() < 0.3:
         return _a6_sample(rng, {**p, "d_choices": [1, 2]})
     L = int(rng.choice([4, 5, 6, 8]))
@@ -546,7 +550,8 @@ register(Result(id="wwm19.lemA_6", title="Lemma A.6 proof: A.4's gradient bound 
                 statement=r"\text{A.2 hyps}\Rightarrow\|\nabla_l\mathcal R\|_F^2\le4\phi^2"
                           r"\mathcal R\ \text{(used in the proof)}",
                 check=Deterministic(_a6_bad_sample, _a6_hyp, _a6_concl),
-                params={**_A6P, "hyps": "A2", "what": "proof-bound"}, variant="proof-step",
+                params={**_A6P, "hyps": "A2", "what": "proof-bound",
+                        "adversarial_modes": True}, variant="proof-step",
                 erratum=True, notes="Missing hypothesis: with A.2's hypotheses only the "
                 "proof's ||grad_l R||^2 <= 4 phi^2 R (Lemma A.4) fails on big-W_L states. "
                 "Step refuted, conclusion holds (wwm19.lemA_6 printed and repaired).",
@@ -607,6 +612,8 @@ def _l44_sample(rng: np.random.Generator, p: Params) -> Instance:
     L = int(rng.choice(p["L_choices"]))
     d = int(rng.choice([1, 2]))
     c, s = Fraction(k * k + 1, 2 * k), Fraction(k * k - 1, 2 * k)
+    if not p.get("adversarial_modes", True):  # generic: c, s free (s = sqrt(c^2-1) unplanted)
+        c, s = float(rng.uniform(1.0, 10.0)), float(rng.uniform(0.0, 10.0))
     return {"L": L, "d": d, "c": c, "s": s, "Phi": np.zeros((d, d))}
 
 
@@ -640,7 +647,8 @@ register(Result(
     source=Source(PAPER, "§4.2, Lemma 4.4"),
     statement=r"(4.6)\Rightarrow\|W_l\|_2=1+O(\log L/L)",
     kind="lemma", check=Deterministic(_l44_sample, _l44_hyp, _l44_concl),
-    params={"k_choices": [3, 5, 10, 20], "L_choices": [10, 20, 50, 100], "C": 10.0},
+    params={"k_choices": [3, 5, 10, 20], "L_choices": [10, 20, 50, 100], "C": 10.0,
+            "adversarial_modes": True},  # False: c, s uniform, not the planted pair
     erratum=True, instances=12, certifiable=True,
     notes="Counterexample W_l = cI, W_L = sqrt(c^2-1) I (exact rationals): D_l = 0, "
           "D_{L-1} = -I, yet ||W_l|| = c is unbounded; the O-constant must depend on a bound "

@@ -54,7 +54,7 @@ def _phi_candidates(ops: Any, Phi: np.ndarray, L: int, k_name: str) -> list[Any]
 def _sample(rng: np.random.Generator, p: Params) -> Instance:
     d = int(rng.choice(p["d_choices"]))
     L = int(rng.choice(p["L_choices"]))
-    kind = str(rng.choice(p["targets"]))
+    kind = str(rng.choice(p["targets"] if p.get("adversarial_modes", True) else ["gauss"]))
     scale = float(rng.choice(p["scales"]))
     if d == 1:
         Phi = np.array([[scale * (-1.0 if kind in ("minus_identity", "gauss_neg") else 1.0)
@@ -228,7 +228,7 @@ register(Result(**_EQA4, params={**_EQA4_P, "c_E": 0.5, "E_pow": 4}, variant="re
                     "phi^2/(4 eta)). Broken: alpha^{2(L-1)} beta^2 < 1e-6 phi^2.")))
 register(Result(**_EQA4, params={**_EQA4_P, "c_E": 4.0, "E_pow": 2,
                                  "L_choices": [8, 9, 10], "scales": [0.05, 0.2, 0.45],
-                                 "d_choices": [1]},
+                                 "d_choices": [1], "adversarial_modes": True},
                 variant="printed", erratum=True, notes=(
                     "As printed in the proof of Thm 4.3: ||I + D_{L-1}(t+1)||_2 <= "
                     "4 eta (L+2) phi^2 < (4L^2)^{-1}. Step refuted, conclusion holds: for "

@@ -465,7 +465,10 @@ def _sample_identity(rng: np.random.Generator, p: Params) -> Instance:
     n = int(rng.choice([2, 4, 8]))
     d = k = min(d, n - 1) if n > 1 else 1
     m = d + int(rng.integers(0, 60))
-    X = orth_rows_X(rng, d, n)
+    if p.get("adversarial_modes", True):  # whitened-like data (orthogonal rows)
+        X = orth_rows_X(rng, d, n)
+    else:  # generic: Gaussian data at a random scale
+        X = float(rng.choice([0.5, 1.0, 2.0])) * rng.standard_normal((d, n))
     Z = rng.standard_normal((k, n))
     Y = Z - (np.sum(Z * X) / np.sum(X * X)) * X  # <X, Y> ~ 0 (exact check below)
     A, B = tr.identity_transforms(d, k, m)
@@ -510,7 +513,8 @@ IDENT = Result(
 register(IDENT)
 register(IDENT.with_variant(
     "printed-generic-C", erratum=True, params={"C": 0.9, "condition": "printed",
-                                               "rhs_factor": 1.0}, broken=None,
+                                               "rhs_factor": 1.0, "adversarial_modes": True},
+    broken=None,
     notes="Erratum 7: for an absolute constant C < sqrt(2) (the statement leaves C "
           "unspecified) the printed condition ||X||_F >= sqrt(2)/C does not imply failure: "
           "whitened-like data with C||X||||X||_F/sigma_r^2 < sqrt(2) satisfy (4.1) for "
