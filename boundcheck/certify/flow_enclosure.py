@@ -259,7 +259,10 @@ class MatrixFlow:
         return [-g for Gm in G for row in Gm for g in row]
 
     def observables(self, z: Sequence[Num]) -> dict[str, Num]:
-        """``R``, ``||grad R||^2`` and ``||grad_L R||^2`` of a state (generic numbers)."""
+        """``R``, ``||grad R||^2``, ``||grad_L R||^2``, ``sum_{l<L} ||grad_l R||^2`` and (whitened
+        square problems) ``gap44 = ||grad_L R||^2 - 2R`` written as ``tr(E (P^T P - I) E^T)``
+        with ``P = W_{L-1}...W_1`` -- the same number, but with the cancellation done
+        exactly (zero coefficients stay exact zeros), so bounds tight at ZAS are decidable."""
         R, G = self.loss_and_grads(z)
         g2, gL = 0, 0
         for i, Gm in enumerate(G):
@@ -268,7 +271,32 @@ class MatrixFlow:
                     g2 = g2 + g * g
                     if i == len(G) - 1:
                         gL = gL + g * g
-        return {"R": R, "grad2": g2, "gradL2": gL}
+        out = {"R": R, "grad2": g2, "gradL2": gL}
+        low = 0
+        for Gm in G[:-1]:
+            for row in Gm:
+                for g in row:
+                    low = low + g * g
+        out["grad_lower2"] = low
+        if self.X is None and self.dims[0] == self.dims[-2]:  # whitened: scale 1
+            Ws = self.unpack(z)
+            P = _prefix_noX(Ws, len(Ws) - 1)
+            PtP = _mm(_tr(P), P)
+            gap = 0
+            if PtP is not None:
+                n0 = self.dims[0]
+                M = [[PtP[i][j] - (1 if i == j else 0) for j in range(n0)] for i in range(n0)]
+                Wl = Ws[-1]
+                WP = _mm(Wl, P)
+                E = [[WP[i][j] - self.Y[i][j] for j in range(n0)]
+                     for i in range(len(self.Y))]
+                EM = _mm(E, M)
+                for i in range(len(E)):
+                    for j in range(n0):
+                        gap = gap + EM[i][j] * E[i][j]
+                out["M"] = M
+            out["gap44"] = gap
+        return out
 
 
 def _prefix_noX(Ws: list[list[list[Num]]], l: int) -> list[list[Num]] | None:
@@ -446,33 +474,66 @@ class FlowEnclosure:
             out.append((s.h, [_coeff(gx, j) for j in range(m)], _coeff(gb, m)))
         return out
 
+    def step_bounds(self, fn: Callable[[list[arb_series], arb_series], arb_series],
+                    order: int = 8, pieces: int = 4) -> list[dict[str, arb]]:
+        """Per step: exact-point bounds ``inf_lo <= inf g <= inf_hi`` and ``sup_lo <= sup g <=
+        sup_hi`` over the step interval, and the start value ``g(t_k)`` (a ball). The step is
+        cut into ``pieces``: on ``[0, b]`` the Taylor model is bounded by the nested recursion
+        (:func:`_sup_bound`, exact low-order zeros stay decisive); on ``[a, b]``, ``a > 0``, the
+        polynomial part is re-expanded at ``a`` and the remainder ``g_m [a, b]^m`` added."""
+        out = []
+        with _Prec(self.prec, order + 8):
+            for h, gs, gm in self.observable_steps(fn, order):
+                m = len(gs)
+                sup_hi = _sup_bound(gs, gm, h / pieces)
+                inf_lo = -_sup_bound([-g for g in gs], -gm, h / pieces)
+                vals = [gs[0]]
+                for i in range(1, pieces + 1):
+                    a = h * i / pieces
+                    vals.append(_horner(gs, a) + gm * a ** m)
+                    if i == pieces:
+                        break
+                    q = [sum((arb(math.comb(j, r)) * gs[j] * a ** (j - r)
+                              for j in range(r, m)), arb(0)) for r in range(m)]
+                    w = h / pieces
+                    tau = a + w / 2 + arb(0, 1) * (w / 2)
+                    rem = gm * tau ** m
+                    sup_hi = max(sup_hi, arb((_sup_bound(q[:-1], q[-1], w)
+                                              + arb(rem.upper())).upper()))
+                    inf_lo = min(inf_lo, arb((-_sup_bound([-x for x in q[:-1]], -q[-1], w)
+                                              + arb(rem.lower())).lower()))
+                out.append({"sup_hi": sup_hi, "inf_lo": inf_lo,
+                            "sup_lo": max(arb(e.lower()) for e in vals),
+                            "inf_hi": min(arb(e.upper()) for e in vals), "start": gs[0]})
+        return out
+
     def extremes(self, fn: Callable[[list[arb_series], arb_series], arb_series],
-                 order: int = 3, t_from: Any = 0) -> dict[str, Any]:
-        """Balls enclosing ``min`` and ``max`` of ``g(t)`` over ``[t_from, t_end]`` (on the
-        steps starting at or after ``t_from``; infinite if the enclosure is incomplete)."""
-        t_from = _arb(t_from)
-        mins: list[tuple[float, float]] = []
-        mn_lo = mn_hi = mx_lo = mx_hi = None
-        for (h, gs, gm), s in zip(self.observable_steps(fn, order), self.steps, strict=True):
-            if s.t0 + s.h <= t_from and not (s.t0 + s.h >= t_from):
-                continue
-            if not s.t0 >= t_from:
-                continue
-            sup_hi = _sup_bound(gs, gm, h)
-            inf_lo = -_sup_bound([-g for g in gs], -gm, h)
-            end = _horner(gs, h) + gm * h ** len(gs)
-            ends = [gs[0], end]
-            sup_lo = max(arb(e.lower()) for e in ends)
-            inf_hi = min(arb(e.upper()) for e in ends)
-            mn_lo = inf_lo if mn_lo is None else min(mn_lo, inf_lo)
-            mn_hi = inf_hi if mn_hi is None else min(mn_hi, inf_hi)
-            mx_lo = sup_lo if mx_lo is None else max(mx_lo, sup_lo)
-            mx_hi = sup_hi if mx_hi is None else max(mx_hi, sup_hi)
-            mins.append((float(inf_lo.mid()), float(s.t0.mid())))
-        if not self.complete or mn_lo is None:
-            return {"min": INF, "max": INF, "complete": False}
-        return {"min": _between(mn_lo, mn_hi), "max": _between(mx_lo, mx_hi),
-                "complete": True}
+                 order: int = 8, nonincreasing: Sequence[bool] | None = None
+                 ) -> dict[str, Any]:
+        """Balls enclosing ``min`` and ``max`` of ``g(t) = fn(x(t), t)`` over ``[0, t_end]``
+        (infinite if the enclosure is incomplete). ``nonincreasing[k]``: g is known (certified
+        by the caller) to be non-increasing on step k; then its sup there is ``g(t_k)``, and on
+        the leading run of such steps it is ``g(0)``."""
+        with _Prec(self.prec, order + 8):
+            return self._extremes(fn, order, nonincreasing)
+
+    def _extremes(self, fn: Callable[[list[arb_series], arb_series], arb_series],
+                  order: int, nonincreasing: Sequence[bool] | None) -> dict[str, Any]:
+        sb = self.step_bounds(fn, order)
+        if not self.complete or not sb:
+            return {"min": INF, "max": INF, "complete": False, "steps": sb}
+        prefix = True
+        for k, b in enumerate(sb):
+            if nonincreasing is not None and nonincreasing[k]:
+                ref = sb[0]["start"] if prefix else b["start"]
+                b["sup_hi"] = min(b["sup_hi"], arb(ref.upper()))
+            else:
+                prefix = False
+        mn = _between(min(b["inf_lo"] for b in sb), min(b["inf_hi"] for b in sb))
+        mx = _between(max(b["sup_lo"] for b in sb), max(b["sup_hi"] for b in sb))
+        kmin = min(range(len(sb)), key=lambda k: float(sb[k]["inf_lo"].mid()))
+        return {"min": mn, "max": mx, "complete": True, "steps": sb,
+                "argmin_t": float(self.steps[kmin].t0.mid())}
 
 
 def _between(lo: arb, hi: arb) -> arb:
@@ -528,6 +589,15 @@ def _choose_h(c: list[list[arb]], scale: float, tol: float, K: int) -> float:
         nj = _norm_coeffs(c, j)
         if nj > 0:
             hs.append((tol * scale / nj) ** (1.0 / j))
+    # scale-free cap (a radius-of-convergence estimate): near an attractor the coefficients
+    # are tiny against the absolute tolerance, but lambda h must stay O(1) for the Taylor
+    # models of observables
+    n1 = _norm_coeffs(c, 1)
+    if n1 > 0:
+        for j in range(2, K):
+            nj = _norm_coeffs(c, j)
+            if nj > 0:
+                hs.append(0.5 * (n1 / nj) ** (1.0 / (j - 1)))
     return 0.9 * min(hs) if hs else 1.0
 
 
