@@ -5,10 +5,13 @@ Wu, Wang & Ma, NeurIPS 2019: def. (3.1), (4.3), Lemma 4.2 / proof of Thm 4.1 (th
 product and (4.4)), Thm 4.1 (4.2), Remark 4.1, §3 (stable manifold M), (5.1).
 
 Certification status: the state-wise statements on exact rational states (ZAS) are written
-in ``ops`` (certifiable). The flow statements integrate with DOP853 in float64 with an
-error estimate (:func:`boundcheck.model.flow.run_flow`: a reference run at 1e-4 x the
-tolerance); the rounding allowance ``float_tol`` is derived from that estimate. They are
-NOT certified (no validated flow integrator yet) and say so (certifiable=False).
+in ``ops`` (certifiable). Theorem 4.1 is certified under a certified backend on the
+validated enclosure of the exact flow (:mod:`boundcheck.certify.flow_enclosure`), every
+"for all t in [0, T]" decided on each step's Taylor model; under float64 it integrates with
+DOP853 with an error estimate (:func:`boundcheck.model.flow.run_flow`: a reference run at
+1e-4 x the tolerance; ``float_tol`` derived from that estimate). Remark 4.1 (rectangular /
+un-whitened, up to 75 weights) and (4.4) on float64 T2 states remain float64-only
+(certifiable=False, see their notes).
 """
 
 from __future__ import annotations
@@ -281,7 +284,10 @@ register(Result(
               r"\ge2\mathcal R",
     params={"d_choices": [1, 2, 3, 5, 8], "L_choices": [2, 3, 5, 10, 30, 50], "what": "grad",
             "c": 2.0}, broken={"c": 2.5},
-    notes="Not certifiable: float ODE flow (DOP853), no validated integrator. "
+    notes="Not certifiable: state-wise on float64 T2 states, which lie on the invariant "
+          "manifold only up to rounding (the second inequality needs the exact manifold). "
+          "Along the exact flow from ZAS, (4.4) is certified inside wwm19.thm4_1 ('state-wise "
+          "(4.4) for all t', validated enclosure). "
           "State-wise on the exact invariant manifold (T2, S = 0; float64). Broken: 2.5.",
     **{**_MAN, "kind": "inequality"}))
 
@@ -508,7 +514,7 @@ register(Result(
           "2R, via P^T P - I PSD). Float64 path: "
           "Full matrices (DOP853, global error estimated against a 1e-4 x tighter run) for "
           "L <= 8 and the exact scalar reduction T3 for L = 20..200; float64, not certified "
-          "(no validated integrator yet). Also state-wise (4.4) at every grid state. Broken: "
+          "under float64. Also state-wise (4.4) at every grid state. Broken: "
           "rate 2.6 (the bound is tight at t = 0)."))
 
 
@@ -577,7 +583,10 @@ register(Result(
     kind="remark", check=Deterministic(_rem_sample, _rem_hyp, _rem_concl),
     params={"part": "a", "t_end": 2.5, "grid": 101, "k": 1.0}, broken={"k": 1.3},
     instances=10,
-    notes="Not certifiable: float ODE flow (DOP853), no validated integrator. "
+    notes="Not certifiable: float ODE flow (DOP853). The validated integrator "
+          "(boundcheck.certify.flow_enclosure, MatrixFlow with rectangular dims) applies in "
+          "principle, but these instances have 12..75 weights, beyond the Lohner path's "
+          "measured practical size (L d^2 <= 20 in minutes); not converted. "
           "Holds with lambda_min read on the d_0 x d_0 Gram matrix (catalog §7.9); the "
           "discrete-time rectangular claim of §1 is not proved in the paper and not tested. "
           "Float64 flow, not certified. Broken: rate 2.6."))
@@ -589,6 +598,8 @@ register(Result(
     kind="remark", check=Deterministic(_rem_sample, _rem_hyp, _rem_concl),
     params={"part": "b", "t_end": 2.0, "grid": 81, "k": 1.0}, broken={"k": 8.0},
     instances=10,
-    notes="Not certifiable: float ODE flow (DOP853), no validated integrator. "
+    notes="Not certifiable: float ODE flow (DOP853) and lambda_X from float64 eigvalsh in "
+          "the rate; the validated integrator (MatrixFlow.data) applies in principle but the "
+          "instances have up to ~50 weights; not converted. "
           "X^T X (n x n), so n <= d_x (the nonvacuous regime). Float64 flow. Broken: rate "
           "16 lambda_X."))
