@@ -155,3 +155,17 @@ def test_target_sizes() -> None:
     Phi = np.round(rng.standard_normal((2, 2)), 3)
     enc = enclose_flow(rs.zas_init(5, 2), Phi, 4.0, order=16)
     assert enc.complete and relative_radius(enc.final) <= 1e-8
+
+
+def test_step_bounds_enclose_the_true_extremes() -> None:
+    """L = 1: R(t) = R(0) e^{-2t} is decreasing, so on each step inf = R(t_k + h) and
+    sup = R(t_k); both lie inside the certified [inf_lo, inf_hi] and [sup_lo, sup_hi]."""
+    enc = enclose_flow([W0], PHI, 2.0)
+    R0 = arb(0.5 * float(np.sum((W0 - PHI) ** 2)))
+    sb = enc.step_bounds(lambda xs, ts: enc.system.observables(xs)["R"])
+    with _Prec(128, 8):
+        for s, b in zip(enc.steps, sb, strict=True):
+            top, bot = R0 * (-2 * s.t0).exp(), R0 * (-2 * (s.t0 + s.h)).exp()
+            assert b["sup_lo"] <= top.upper() and top.lower() <= b["sup_hi"]
+            assert b["inf_lo"] <= bot.upper() and bot.lower() <= b["inf_hi"]
+            assert b["sup_hi"] - b["sup_lo"] < 1e-9 * R0
