@@ -625,17 +625,20 @@ def _enclose(system: Any, x0: list[arb], t_end: arb, K: int, tol: float, h_max: 
     steps: list[Step] = []
     t = arb(0)
     one_d = n == 1
-    lo, hi = x0[0], x0[0]
-    m = list(x0)
+    lo, hi = arb(x0[0].lower()), arb(x0[0].upper())  # exact endpoints (1-D)
+    # n-D: x = m + A r with m an exact point; the initial radius goes into r
+    m = [arb(v.mid()) for v in x0]
     A = arb_mat(n, n, [1 if i == j else 0 for i in range(n) for j in range(n)])
-    r = arb_mat(n, 1)
+    r = arb_mat(n, 1, [v - mi for v, mi in zip(x0, m, strict=True)])
     X = list(x0)
     msg, ok = "", True
     while t < t_end:
         if len(steps) >= max_steps or time.perf_counter() - start > time_limit:
             ok, msg = False, f"step/time budget exhausted at t={float(t.mid()):.6g}"
             break
-        cm = [_coeffs(s, K) for s in taylor(f, [arb(v.mid()) for v in X], K)]
+        # coefficients at the exact point m: the mean-value form expands about m
+        pt = [lo] if one_d else m
+        cm = [_coeffs(s, K) for s in taylor(f, pt, K)]
         scale = max(1.0, max(abs(float(v.mid())) for v in X))
         rem_t = float((t_end - t).mid())
         h = min(h_max, _choose_h(cm, scale, tol, K), rem_t)
@@ -658,7 +661,7 @@ def _enclose(system: Any, x0: list[arb], t_end: arb, K: int, tol: float, h_max: 
         if one_d:
             ends = []
             for e in (lo, hi):
-                ce = _coeffs(taylor(f, [e], K)[0], K)
+                ce = cm[0] if e is lo or e == lo else _coeffs(taylor(f, [e], K)[0], K)
                 ends.append(_horner(ce, hb) + remK[0])
             new = [arb(ends[0].lower()).union(arb(ends[1].upper()))]
             # the box coefficients (for queries inside the step)
@@ -673,7 +676,8 @@ def _enclose(system: Any, x0: list[arb], t_end: arb, K: int, tol: float, h_max: 
             hp = hb ** KJ
             y = [_horner(c[:KJ], hb) + hp * _horner(cx[KJ:], hb) + ri
                  for c, cx, ri in zip(cm, cX, remK, strict=True)]
-            jets = taylor(f, _jets(X), KJ)
+            # Jacobian over a box containing both X and m (the mean-value segments)
+            jets = taylor(f, _jets([x.union(mi) for x, mi in zip(X, m, strict=True)]), KJ)
             J = arb_mat(n, n)
             for a in range(n):
                 for b in range(n):
