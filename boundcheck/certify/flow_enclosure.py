@@ -88,10 +88,6 @@ def _finite(x: arb) -> bool:
     return x.is_finite()
 
 
-def _ser(x: Num, n: int) -> arb_series:
-    return arb_series([x], prec=n) if not isinstance(x, arb_series) else x
-
-
 def _trunc(s: arb_series, n: int) -> arb_series:
     return arb_series(s.coeffs()[:n], prec=n)
 
@@ -408,7 +404,7 @@ class FlowEnclosure:
         if not self.steps:
             return arb(0)
         s = self.steps[-1]
-        return s.t0 + s.h if self.complete or len(self.steps) else s.t0
+        return s.t0 + s.h  # the end of the last validated step
 
     def _step_for(self, t: arb) -> int | None:
         for k, s in enumerate(self.steps):
