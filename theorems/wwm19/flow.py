@@ -378,8 +378,8 @@ def _thm41_certified(inst: Instance, ops: Any, p: Params) -> list[Condition]:
 
     from boundcheck.certify.flow_enclosure import _Prec, relative_radius
 
-    n = int(inst["L"]) * (1 if inst["scalar"] else int(inst["d"]) ** 2)
-    if n > MAX_CERT_WEIGHTS or (not inst["scalar"] and int(inst["d"]) > 3):
+    n = int(inst["L"]) * int(inst["d"]) ** 2  # the T3 reduction integrates one variable
+    if not inst["scalar"] and (n > MAX_CERT_WEIGHTS or int(inst["d"]) > 3):
         return [Condition("(4.2) max_t e^{2t} R(t) <= R(0) (validated flow)", ops.scalar(
             math.nan), "<=", ops.scalar(0), f"L={inst['L']}, d={inst['d']}: {n} weights, "
             f"beyond the validated integrator's size here (<= {MAX_CERT_WEIGHTS}, d <= 3)")]
