@@ -137,7 +137,7 @@ def test_thm4_1_certified_and_broken_refuted() -> None:
     p = dict(r.resolve_params("quick", None))
     ops = get_backend("ball")
     cases = [{"L": 3, "d": 1, "scalar": False, "Phi": np.array([[0.75]])},
-             {"L": 20, "d": 1, "scalar": True, "c": -1.0},
+             {"L": 60, "d": 1, "scalar": True, "c": -1.0},
              {"L": 1, "d": 2, "scalar": False, "Phi": PHI}]
     for inst in cases:
         conds = fl._thm41_concl(inst, ops, p)
