@@ -747,7 +747,13 @@ def _proc1_sample(rng: np.random.Generator, p: Params) -> Instance:
     U = exact_isometry(rng, dims[-1], k)
     V = exact_isometry(rng, dims[0], k)
     A = (U * q ** N) @ V.T
-    return {"A": A, "U": U, "V": V, "q": q, "dims": list(dims), "N": N}
+    inst = {"A": A, "U": U, "V": V, "q": q, "dims": list(dims), "N": N}
+    if p["insertion"] != "none":
+        # the exact dyadic O_j of App. E's insertion, stored so that a counterexample file
+        # (and its standalone verifier) carries every input
+        ins = np.random.default_rng(int(1e6 * q[0]) + 7 * N)
+        inst["O"] = [dyadic_orthogonal(ins, dims[j + 1]) for j in range(N - 1)]
+    return inst
 
 
 def _proc1_build(inst: Instance, p: Params, ops: Any) -> list[Any]:
@@ -779,9 +785,10 @@ def _proc1_build(inst: Instance, p: Params, ops: Any) -> list[Any]:
             W = ops.matmul(ops.matmul(pad(dims[j]), D), ops.transpose(pad(dims[j - 1])))
         Ws.append(W)
     if p["insertion"] != "none":
-        rng = np.random.default_rng(int(1e6 * q[0]) + 7 * N)  # exact dyadic O_j per instance
+        rng = np.random.default_rng(int(1e6 * q[0]) + 7 * N)  # files written before "O"
+        Os = inst.get("O") or [dyadic_orthogonal(rng, dims[j + 1]) for j in range(N - 1)]
         for j in range(N - 1):
-            O = ops.asarray(dyadic_orthogonal(rng, dims[j + 1]))
+            O = ops.asarray(Os[j])
             Ot = ops.transpose(O)
             if p["insertion"] == "literal":  # "to the right of W_j, transpose left of W_{j+1}"
                 Ws[j], Ws[j + 1] = ops.matmul(Ws[j], O), ops.matmul(Ot, Ws[j + 1])
