@@ -64,7 +64,7 @@ def test_harness_judges_the_contrast(main: float, family: float, expect: str,
     assert rep.details["power_contrast"][0]["kind"] == expect
 
 
-SCALING_WITH_CONTRAST = ["dh19.rem4_rate", "dh19.thm4_1", "wwm19.eq4_7", "wwm19.eq4_7[repaired]", "wwm19.cor4_3",
+SCALING_WITH_CONTRAST = ["dh19.prop6_4", "dh19.rem4_rate", "dh19.thm4_1", "wwm19.eq4_7", "wwm19.eq4_7[repaired]", "wwm19.cor4_3",
                          "zlg20.cor3_7", "zlg20.cor3_9[printed-eta-order]",
                          "zlg20.thm3_1[empirical-constants]", "hxp20.fn1",
                          "hxp20.factA1_proj", "hxp20.fig2", "dh19.eq9"]
@@ -78,3 +78,17 @@ def test_scaling_results_show_a_flagged_contrast(key: str) -> None:
     pcs = rep.details["power_contrast"]
     assert pcs and all(pc["flagged"] is True for pc in pcs), pcs
     assert rep.verdict is not Verdict.UNDERPOWERED
+
+
+def test_every_scaling_result_carries_a_power_contrast() -> None:
+    """Static: every registered Scaling result's outcome has at least one contrast (checked
+    on the results run above and by name for the rest: run each once)."""
+    from boundcheck.check.registry import all_results
+
+    missing = []
+    for r in all_results():
+        if isinstance(r.check, Scaling):
+            rep = run_result(r)
+            if not rep.details.get("power_contrast"):
+                missing.append(r.key)
+    assert missing == []
