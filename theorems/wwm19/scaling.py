@@ -17,6 +17,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 from boundcheck.arith.constants import exact_const
+from boundcheck.certify.runbound import bound_condition
 from boundcheck.check.registry import register
 from boundcheck.check.result import (
     Deterministic,
@@ -298,11 +299,7 @@ def _upper_bound_le(ops: Any, name: str, ub: float, rhs: Any, ctx: str) -> Condi
     proves the inequality; one above it proves nothing, so under a certified backend it is
     undecided (NaN: inconclusive), never a certified refutation. float64 compares the point
     bound as before."""
-    lhs = ops.scalar(ub)
-    if getattr(ops, "certified", False) and ops.compare(lhs, "<=", rhs) is not True:
-        return Condition(name, ops.scalar(math.nan), "<=", rhs,
-                         ctx + f"; upper bound {ub:.6g} does not decide")
-    return Condition(name, lhs, "<=", rhs, ctx)
+    return bound_condition(ops, name, "<=", rhs, hi=ub, point=ub, context=ctx)
 
 
 register(Result(
