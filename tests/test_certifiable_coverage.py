@@ -24,38 +24,10 @@ FLOORS = {"hxp20": 30, "acgh19": 27, "dh19": 32, "wwm19": 28, "zlg20": 32}
 SLOW = {"dh19.claim7_3", "dh19.eqF", "dh19.eq19", "dh19.eq7_3_contr", "dh19.eq7_3_eig", "dh19.eq14",
         "acgh19.thm1", "acgh19.lem1", "hxp20.claim4_4"}
 
-#: certifiable wwm19/zlg20 results the taint audit flags (floats reaching ops.scalar/asarray:
-#: rigorous shadowing bounds in some, float-computed constants such as 1 - 1e-9 or 1e-12 in
-#: others); known, counted in docs/certified.md, to be entered exactly (strict xfail: a fix
-#: makes the test fail until the key is removed here)
-KNOWN_TAINT = {
-    "wwm19.eq4_6",
-    "wwm19.eqA_4",
-    "wwm19.eqA_4[repaired]",
-    "wwm19.lem4_4[repaired]",
-    "wwm19.lemA_3",
-    "wwm19.lemA_3[stepii-printed]",
-    "wwm19.lemA_3[stepii-repaired]",
-    "wwm19.lemA_3[stepiii-printed]",
-    "wwm19.lemA_3[stepiii-repaired]",
-    "wwm19.thm4_3",
-    "wwm19.thm4_3[e-reading]",
-    "wwm19.thm4_3[eta_half]",
-    "wwm19.thm4_3[eta_tenth]",
-    "zlg20.eq4_1",
-    "zlg20.eqA_1",
-    "zlg20.eqA_14",
-    "zlg20.eqA_15",
-    "zlg20.eqA_15[two-sided]",
-    "zlg20.eqA_18",
-    "zlg20.eqA_6",
-    "zlg20.eqA_7",
-    "zlg20.eqA_8",
-    "zlg20.ind3_1",
-    "zlg20.lemB_2",
-    "zlg20.rem3_2",
-    "zlg20.thm3_1",
-}
+#: certifiable results the taint audit flags (strict xfail: a fix makes the test fail until
+#: the key is removed here). Empty since issue 13's wwm19/zlg20 pass: printed constants enter
+#: exactly, shadowing-run bounds enter as RunBound through certify.runbound.bound_condition
+KNOWN_TAINT: set[str] = set()
 
 
 def _certifiable() -> list[Result]:

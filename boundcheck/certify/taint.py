@@ -11,6 +11,13 @@ the vocabulary). Integers, Fractions and integer-valued floats are always allowe
 result can list further derived inputs that are exact by construction (e.g. ``eta / m``
 with ``m`` a power of two) in ``Result.params["exact_derived"]`` -- see the docstring of
 the result for why they are exact.
+
+A rigorous one-sided bound from a certified run (:class:`~boundcheck.certify.runbound.RunBound`,
+entered through :func:`~boundcheck.certify.runbound.bound_condition`) is admitted only as a
+side of a returned condition (or of the ``compare`` that chose it) whose decision is in the
+bound's sound direction (an upper bound proves "small", a lower bound "large"); a run bound
+that vanishes into further arithmetic, or decides the other way, is reported (``where`` =
+``run bound in arithmetic`` / ``run bound, unsound direction``).
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
+
+from boundcheck.certify.runbound import RunBound, sound_outcome
 
 
 def _floats(obj: Any, out: set[float], depth: int = 0) -> None:
@@ -57,6 +66,8 @@ class TaintBackend:
         self._inner = inner
         self._allowed = allowed
         self.tainted: list[tuple[str, float]] = []
+        #: id(backend scalar) -> (the scalar, kept alive; its RunBound; seen as a side?)
+        self.bounds: dict[int, list] = {}
         self.name = inner.name
         self.certified = inner.certified
 
@@ -79,8 +90,37 @@ class TaintBackend:
                 self._check(where, arr.ravel().tolist())
 
     def scalar(self, x: Any) -> Any:
+        if isinstance(x, RunBound):  # admitted here; its use is audited by audit_result
+            s = self._inner.scalar(float(x))
+            self.bounds[id(s)] = [s, x, False]
+            return s
         self._scan("scalar", x)
         return self._inner.scalar(x)
+
+    def compare(self, lhs: Any, rel: str, rhs: Any, *args: Any, **kw: Any) -> Any:
+        for side in (lhs, rhs):
+            if id(side) in self.bounds:
+                self.bounds[id(side)][2] = True
+        return self._inner.compare(lhs, rel, rhs, *args, **kw)
+
+    def audit_bounds(self, conds: Iterable[Any]) -> None:
+        """Record run bounds deciding a condition in the unsound direction, and run bounds
+        that are no condition's side (used in arithmetic: their direction is unknown)."""
+        from boundcheck.check.verdict import evaluate
+
+        for c in conds:
+            for on_lhs, side in ((True, c.lhs), (False, c.rhs)):
+                entry = self.bounds.get(id(side))
+                if entry is None or entry[0] is not side:
+                    continue
+                entry[2] = True
+                status = evaluate(c, self._inner).status
+                if not sound_outcome(entry[1].side, on_lhs, c.rel, status):
+                    self.tainted.append(("run bound, unsound direction", float(entry[1])))
+        for _s, b, seen in self.bounds.values():
+            if not seen:
+                self.tainted.append(("run bound in arithmetic", float(b)))
+        self.bounds = {}
 
     def asarray(self, a: Any) -> Any:
         self._scan("asarray", a)
@@ -144,11 +184,12 @@ def audit_result(result: Any, instances: int = 3, seed: int = 0, backend: str = 
             _floats(inst, allowed)
             _floats(dict(params), allowed)
             ops = TaintBackend(base, allowed)
-            hyp = result.check.hypotheses(inst, ops, params)
-            if combine([evaluate(c, base) for c in hyp]) is not False:
-                result.check.conclusions(inst, ops, params)
+            conds = list(result.check.hypotheses(inst, ops, params))
+            if combine([evaluate(c, base) for c in conds]) is not False:
+                conds += list(result.check.conclusions(inst, ops, params))
+            ops.audit_bounds(conds)
             found += [(w, x, f"{seed}:{k}:{j}") for w, x in ops.tainted]
     return found
 
 
-__all__ = ["Fraction", "TaintBackend", "audit_result"]
+__all__ = ["Fraction", "RunBound", "TaintBackend", "audit_result"]

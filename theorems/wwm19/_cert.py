@@ -11,10 +11,16 @@ the exact iterate (float iterate plus a ball of radius ``e_t``), this module bou
   the a priori rounding of ``W^T W - W W^T`` plus the perturbation ``2 e (||W_l|| + ||W_{l+1}||)
   + 2 e^2``;
 * ``max_{l<L} ||W_l(t)||_2`` (-> alpha), ``||W_L(t)||_2`` (beta), ``||W_{L:1}(t)||_2``;
-* ``sum_{s<t} R(s)`` (from the loss enclosures).
+* ``sum_{s<t} R(s)`` (from the loss enclosures);
 
-All bounds are upward-rounded floats (``nextafter``), so a condition built on them with
-``ops.scalar`` of the float is decided soundly by a certified backend. Runs are cached by
+and below (keys ``*_lo``, downward-rounded): the same maxima of ``||D_l||_2``, ``||I +
+D_{L-1}||_2``, ``alpha^{2(L-1)} beta^2`` and ``||W_{L:1}||_2``, from ``||M||_2 >= max_ij
+|M_ij|`` of the float64 matrix minus the same rounding and perturbation terms (so a
+violation can be proved, not only the bound).
+
+Upper bounds prove ``x <= rhs``, lower bounds refute it: they enter conditions as
+:class:`boundcheck.certify.runbound.RunBound` through ``bound_condition`` (never as plain
+floats), which decides only in the sound direction. Runs are cached by
 content (the detection-threshold bisection re-evaluates the same instances).
 """
 
@@ -40,6 +46,11 @@ _CACHE_SIZE = 64
 RESOLVED = 0.05
 
 
+def _maxabs(M: np.ndarray) -> np.ndarray:
+    """``max_ij |M_ij|`` of a batch (exact), a lower bound of ``||M||_2``."""
+    return np.max(np.abs(M), axis=(-1, -2))
+
+
 class _Tracker:
     def __init__(self, L: int, d: int) -> None:
         self.L, self.d = L, d
@@ -48,6 +59,9 @@ class _Tracker:
         self.alpha_max = 1.0  # max_t max(1, max_{l<L} ||W_l(t)||_2)
         self.beta_max = 0.0
         self.ab_max = 0.0  # max_t alpha(t)^{2(L-1)} beta(t)^2
+        self.apow_max = 1.0  # max_t alpha(t)^{2(L-1)}
+        # lower bounds of the same maxima (0: nothing proved)
+        self.D_lo = self.E_lo = self.ab_lo = self.prod_lo = 0.0
         self.prod_max = 0.0  # max_t ||W_{L:1}(t)||_2
         self.loss_lo: list[np.ndarray] = []
         self.loss_hi: list[np.ndarray] = []
@@ -64,6 +78,8 @@ class _Tracker:
         d, L = self.d, self.L
         g = gamma_ratio(d + 2)
         norms = [_up(spec_up(M) + e) for M in S]  # >= ||W_l(t)||_2 for the exact iterate
+        # <= ||W_l(t)||_2: ||M||_2 >= max |M_ij| (exact), minus ||W - What||_F <= e
+        lows = [np.maximum(_dn(_maxabs(M) - e), 0.0) for M in S]
         for l in range(L - 1):  # D_{l+1} = W_{l+2}^T W_{l+2} - W_{l+1} W_{l+1}^T
             A, B = S[l + 1], S[l]
             At = np.swapaxes(A, -1, -2)
@@ -76,10 +92,13 @@ class _Tracker:
             rnd = _up(fro_up(absb) * g * (1 + 4 * _U) + 8 * bc.ETA)
             pert = _up((2 * e * (norms[l] + norms[l + 1]) + 2 * e * e) * (1 + 8 * _U))
             ub = _up(_up(spec_up(Dh) + rnd) + pert)
+            lb = np.maximum(_dn(_dn(_maxabs(Dh) - rnd) - pert), 0.0)
             if l == L - 2:
                 self.E_max = max(self.E_max, float(np.max(ub)))
+                self.E_lo = max(self.E_lo, float(np.max(lb)))
             else:
                 self.D_max = max(self.D_max, float(np.max(ub)))
+                self.D_lo = max(self.D_lo, float(np.max(lb)))
         if L >= 2:
             alpha = np.maximum(1.0, np.max(np.stack(norms[:-1]), axis=0))
         else:
@@ -87,9 +106,17 @@ class _Tracker:
         beta = norms[-1]
         self.alpha_max = max(self.alpha_max, float(np.max(alpha)))
         self.beta_max = max(self.beta_max, float(np.max(beta)))
-        ab = _up(np.power(alpha, 2 * (L - 1)) * (1 + 2 ** -40) * beta * beta * (1 + 4 * _U))
+        apow = _up(np.power(alpha, 2 * (L - 1)) * (1 + 2 ** -40))
+        ab = _up(apow * beta * beta * (1 + 4 * _U))
+        self.apow_max = max(self.apow_max, float(np.max(apow)))
         self.ab_max = max(self.ab_max, float(np.max(ab)))
+        a_lo = np.maximum(1.0, np.max(np.stack(lows[:-1]), axis=0)) if L >= 2 else \
+            np.ones_like(e)
+        ab_lo = _dn(np.power(a_lo, 2 * (L - 1)) * (1 - 2 ** -40) * lows[-1] * lows[-1]
+                    * (1 - 4 * _U))
+        self.ab_lo = max(self.ab_lo, float(np.max(ab_lo)))
         self.prod_max = max(self.prod_max, float(np.max(_up(fro_up(Uhat[k0:]) + dU[k0:]))))
+        self.prod_lo = max(self.prod_lo, float(np.max(_dn(_maxabs(Uhat[k0:]) - dU[k0:]))))
         self.loss_lo.append(enc["loss_lo"][k0:])
         self.loss_hi.append(enc["loss_hi"][k0:])
         n = len(enc["loss_lo"])
@@ -124,7 +151,8 @@ def zas_run(Phi: np.ndarray, L: int, eta: float, steps: int, e_max: float = 1e-6
            "loss_hat": np.asarray(sh.loss_hat[: sh.horizon + 1]),
            "sum_R_hi": float(csum_hi[-1]), "D_max": tr.D_max, "E_max": tr.E_max,
            "alpha_max": tr.alpha_max, "beta_max": tr.beta_max, "ab_max": tr.ab_max,
-           "prod_max": tr.prod_max}
+           "apow_max": tr.apow_max, "prod_max": tr.prod_max, "D_lo": tr.D_lo,
+           "E_lo": tr.E_lo, "ab_lo": tr.ab_lo, "prod_lo": tr.prod_lo}
     _CACHE[key] = out
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)

@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from boundcheck.arith.constants import exact_const
+from boundcheck.certify.runbound import bound_condition
 from boundcheck.check.registry import register
 from boundcheck.check.result import Deterministic, Instance, Params, Result, Source
 from boundcheck.check.verdict import Condition
@@ -115,21 +117,22 @@ def _concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     hi, lo, t_arg = decay_ratio_bounds(run, eta, p["rate"])
     # the upper bound proves "<= 1"; only the lower bound can prove a violation; between
     # them nothing is proved, and the condition is undecided (NaN), never refuted
-    ratio = hi if hi <= 1 else lo if lo > 1 else math.nan
-    conds = [Condition("max_{t>=1} R(t) / ((1 - eta/2)^t R(0)) <= 1 (exact run, every t)",
-                       ops.scalar(ratio), "<=", ops.scalar(1),
-                       ctx + f", argmax t={t_arg}, enclosure [{lo:.6g}, {hi:.6g}]")]
+    conds = [bound_condition(ops, "max_{t>=1} R(t) / ((1 - eta/2)^t R(0)) <= 1 (exact run, "
+                             "every t)", "<=", ops.scalar(1), hi=hi, lo=lo,
+                             context=ctx + f", argmax t={t_arg}, enclosure [{lo:.6g}, "
+                             f"{hi:.6g}]")]
     if p.get("per_step", True):
         c = contraction_lower(run, eta)
-        val = (c["min_slack_lo"] if c["min_slack_lo"] >= p["rate"] else c["min_slack_hi"]
-               if c["min_slack_hi"] < p["rate"] else math.nan)
-        lhs = ops.scalar(val) if c["resolved"] else ops.scalar(math.nan)
-        conds.append(Condition(
-            "per step: (R(t) - R(t+1)) / (eta R(t)) >= 1/2 (resolved steps)", lhs, ">=",
-            ops.scalar(p["rate"]),
-            ctx + f"; {c['resolved']} steps resolved, {c['unresolved']} unresolved (decrement "
-            f"below the enclosure width, from t={c['first_unresolved']}); float slack "
-            f"(R(t+1)/R(t)-1)/eta in {c['float_slack_range']} vs -0.5"))
+        name = "per step: (R(t) - R(t+1)) / (eta R(t)) >= 1/2 (resolved steps)"
+        cctx = (ctx + f"; {c['resolved']} steps resolved, {c['unresolved']} unresolved "
+                f"(decrement below the enclosure width, from t={c['first_unresolved']}); float "
+                f"slack (R(t+1)/R(t)-1)/eta in {c['float_slack_range']} vs -0.5")
+        rate = ops.scalar(exact_const(p["rate"]))
+        if c["resolved"]:  # [min_slack_lo, min_slack_hi] encloses the minimum over them
+            conds.append(bound_condition(ops, name, ">=", rate, lo=c["min_slack_lo"],
+                                         hi=c["min_slack_hi"], context=cctx))
+        else:
+            conds.append(Condition(name, ops.scalar(math.nan), ">=", rate, cctx))
     return conds
 
 
@@ -182,30 +185,42 @@ def _eqA4_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     # >= each candidate^k, so the bound with the largest candidate is the binding one
     cands = _phi_candidates(ops, inst["Phi"], L, "e")
     mids = [ops.mid(c) for c in cands]
-    phi = cands[int(np.argmax(mids))]
+    k = int(np.argmax(mids))
+    phi = cands[k]
+    # the chosen candidate is not compared with itself (an Arb-enclosed e/sqrt(L) >= the
+    # same ball is undecided: it left instances inconclusive under ball)
     conds = [Condition(f"phi = max{{...}} candidate >= other [{i}]", phi, ">=", c, ctx)
-             for i, c in enumerate(cands)]
+             for i, c in enumerate(cands) if i != k]
     Lphi2 = ops.scalar(L) * phi * phi
+
+    def enc(name: str, key: str, rel: str, rhs: Any) -> Condition:
+        """``run max rel rhs`` from the run's upper (``key``) and lower (``key_lo``, where
+        tracked) bounds; float64 compares the upper bound, as the point value."""
+        lo_key = {"ab_max": "ab_lo", "prod_max": "prod_lo", "D_max": "D_lo",
+                  "E_max": "E_lo"}.get(key)
+        return bound_condition(ops, name, rel, rhs, hi=run[key],
+                               lo=run[lo_key] if lo_key else None, point=run[key],
+                               context=ctx)
+
     conds += [
-        Condition("(A.4) alpha(t)^{2(L-1)} < L phi^2 for all t",
-                  ops.power(ops.scalar(run["alpha_max"]), 2 * (L - 1)), "<", Lphi2, ctx),
-        Condition("(A.4) alpha(t)^{2(L-1)} beta(t)^2 < 2 phi^2 for all t",
-                  ops.scalar(run["ab_max"]), "<", ops.scalar(p["c_ab"]) * phi * phi, ctx),
-        Condition("||W_{L:1}(t)||_2 <= 2||Phi||_F <= phi for all t (Frobenius bound)",
-                  ops.scalar(run["prod_max"]), "<=", cands[0] + ops.scalar(p["prod_slack"]),
-                  ctx),
+        enc("(A.4) alpha(t)^{2(L-1)} < L phi^2 for all t", "apow_max", "<", Lphi2),
+        enc("(A.4) alpha(t)^{2(L-1)} beta(t)^2 < 2 phi^2 for all t", "ab_max", "<",
+            ops.scalar(exact_const(p["c_ab"])) * phi * phi),
+        enc("||W_{L:1}(t)||_2 <= 2||Phi||_F <= phi for all t (Frobenius bound)", "prod_max",
+            "<=", cands[0] + ops.scalar(exact_const(p["prod_slack"]))),
     ]
+    c_D = ops.scalar(exact_const(p["c_D"]))
     if L >= 3:
         conds += [
-            Condition("||D_l(t)||_2 <= 2 eta phi^4 (l <= L-2, all t)", ops.scalar(run["D_max"]),
-                      "<=", ops.scalar(p["c_D"]) * eta * ops.power(phi, 4), ctx),
-            Condition("2 eta phi^4 <= 1/(2 L^3 phi^2)", ops.scalar(p["c_D"]) * eta
-                      * ops.power(phi, 4), "<=",
+            enc("||D_l(t)||_2 <= 2 eta phi^4 (l <= L-2, all t)", "D_max", "<=",
+                c_D * eta * ops.power(phi, 4)),
+            Condition("2 eta phi^4 <= 1/(2 L^3 phi^2)", c_D * eta * ops.power(phi, 4), "<=",
                       ops.scalar(1) / (ops.scalar(2 * L**3) * phi * phi), ctx)]
-    budget = (ops.scalar(p["c_E"]) * eta * ops.scalar(L + 2) * ops.power(phi, p["E_pow"]))
+    budget = (ops.scalar(exact_const(p["c_E"])) * eta * ops.scalar(L + 2)
+              * ops.power(phi, p["E_pow"]))
     conds += [
-        Condition(f"||I + D_{{L-1}}(t)||_2 <= {p['c_E']} eta (L+2) phi^{p['E_pow']} (all t)",
-                  ops.scalar(run["E_max"]), "<=", budget, ctx),
+        enc(f"||I + D_{{L-1}}(t)||_2 <= {p['c_E']} eta (L+2) phi^{p['E_pow']} (all t)",
+            "E_max", "<=", budget),
         Condition(f"{p['c_E']} eta (L+2) phi^{p['E_pow']} < 1/(4 L^2)", budget, "<",
                   ops.scalar(1) / ops.scalar(4 * L * L), ctx)]
     return conds

@@ -17,6 +17,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 from boundcheck.arith.constants import exact_const
+from boundcheck.certify.runbound import bound_condition
 from boundcheck.check.registry import register
 from boundcheck.check.result import (
     Deterministic,
@@ -323,7 +324,8 @@ def _e46_sample(rng: np.random.Generator, p: Params) -> Instance:
 def _e46_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     """(4.6) along the EXACT GD run from ZAS (fast shadowing, ``zas_run``): ``D_max`` and
     ``E_max`` are upward-rounded enclosures of ``max_t ||D_l(t)||_2`` and ``max_t ||I +
-    D_{L-1}(t)||_2`` over the whole certified horizon; the right-hand sides are in ops with
+    D_{L-1}(t)||_2`` over the whole certified horizon (``D_lo``, ``E_lo`` downward-rounded
+    ones: they refute); the right-hand sides are in ops with
     ``phi = max{2||Phi||_F, e/sqrt(L), 1}`` (Arb-enclosed e): ``x <= c/phi^2`` is one
     condition per candidate of the max."""
     L, Phi = inst["L"], inst["Phi"]
@@ -333,26 +335,24 @@ def _e46_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
         return [Condition("run certified", ops.scalar(math.nan), "<=", ops.scalar(0), ctx)]
     c1, c2 = ops.scalar(exact_const(p["c1"])), ops.scalar(exact_const(p["c2"]))
     conds = [_upper_bound_le(ops, "(4.6) ||I + D_{L-1}(t)||_2 <= 1/(4L^2) for all t",
-                             run["E_max"], c2 / ops.scalar(4 * L * L), ctx)]
+                             run["E_max"], c2 / ops.scalar(4 * L * L), ctx, run["E_lo"])]
     if L >= 3:
         for i, phi in enumerate(_phi_candidates(ops, Phi, L, "e")):
             which = ("2||Phi||_F", "e/sqrt(L)", "1")[i]
             conds.append(_upper_bound_le(ops, f"(4.6) ||D_l(t)||_2 <= 1/(2L^3 phi^2) for all t "
                                          f"[phi >= {which}]", run["D_max"],
-                                         c1 / (ops.scalar(2 * L**3) * phi * phi), ctx))
+                                         c1 / (ops.scalar(2 * L**3) * phi * phi), ctx,
+                                         run["D_lo"]))
     return conds
 
 
-def _upper_bound_le(ops: Any, name: str, ub: float, rhs: Any, ctx: str) -> Condition:
-    """``x <= rhs`` from a certified upper bound ``ub >= x``. An upper bound below ``rhs``
-    proves the inequality; one above it proves nothing, so under a certified backend it is
-    undecided (NaN: inconclusive), never a certified refutation. float64 compares the point
-    bound as before."""
-    lhs = ops.scalar(ub)
-    if getattr(ops, "certified", False) and ops.compare(lhs, "<=", rhs) is not True:
-        return Condition(name, ops.scalar(math.nan), "<=", rhs,
-                         ctx + f"; upper bound {ub:.6g} does not decide")
-    return Condition(name, lhs, "<=", rhs, ctx)
+def _upper_bound_le(ops: Any, name: str, ub: float, rhs: Any, ctx: str, lb: float
+                    ) -> Condition:
+    """``x <= rhs`` from certified bounds ``lb <= x <= ub`` of the run. An upper bound below
+    ``rhs`` proves the inequality; only a lower bound above it refutes it; otherwise, under a
+    certified backend, it is undecided (NaN: inconclusive). float64 compares the point bound
+    ``ub`` as before."""
+    return bound_condition(ops, name, "<=", rhs, hi=ub, lo=lb, point=ub, context=ctx)
 
 
 register(Result(

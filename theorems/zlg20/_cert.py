@@ -20,6 +20,11 @@ On the certified horizon, every exact-iterate quantity is enclosed: ``Delta_t = 
 - R*||^2`` (``R* = Phi X - Y`` exact for the orthogonal-row data) within
 ``1/2 (||R(What_t) - R*|| +- J e_t)^2``; ``||W_l(t)||_F <= ||What_l||_F + e_t``; the total
 gradient norm within ``||grad(What_t)|| +- H e_t`` with ``H = J^2 + (||R|| + J e) K``.
+Each run-wide extremum is returned with both an upper and a lower bound (``worst_rate`` /
+``worst_rate_lo``, ``worst_radius`` / ``worst_radius_lo``, ``min_descent_lo`` /
+``min_descent``... see :func:`certified_gd`), upward/downward rounded, so a condition on it
+is proved by one side and refuted only by the other
+(:func:`boundcheck.certify.runbound.bound_condition`).
 """
 
 from __future__ import annotations
@@ -47,7 +52,11 @@ def _JK(norms: list[arb], lam: arb, e: arb) -> tuple[arb, arb]:
 
 def certified_gd(inst: dict, eta: float, rho: arb, delta0: arb, Rstar: Any, lam: arb,
                  steps_max: int, stop_rel: float, e_max: float = 1e-8) -> dict:
-    """Shadow the GD run; returns the worst certified ratios over the run.
+    """Shadow the GD run; returns the worst certified ratios over the run: upper and lower
+    bounds of ``max_t Delta_t / ((1 - rho)^t Delta_0)`` (``worst_rate``, ``worst_rate_lo``)
+    and of ``max_{t,l} ||W_l(t)||_F`` (``worst_radius``, ``worst_radius_lo``); lower and upper
+    bounds of the minima over the resolved steps of the two (A.1) ratios (``min_descent``,
+    ``min_descent_hi``, ``min_pl``, ``min_pl_hi``).
 
     Stops when both the computed ``Delta_t`` and the bound ``(1 - rho)^t Delta_0`` are below
     ``stop_rel * Delta_0`` (then every t of the run was checked), at ``steps_max``
@@ -62,11 +71,15 @@ def certified_gd(inst: dict, eta: float, rho: arb, delta0: arb, Rstar: Any, lam:
     one_minus = 1 - rho
     bound = delta0
     worst_rate = 0.0  # max_t hi(Delta_t / bound_t)
+    worst_rate_lo = 0.0  # max_t lo(Delta_t / bound_t)
     worst_radius = 0.0  # max_t,l hi(||W_l(t)||_F)
+    worst_radius_lo = 0.0  # max_t,l lo(||W_l(t)||_F)
     # certified lower bounds of (L_{t-1} - L_t) / (eta/2 sum_l ||grad_l(W_{t-1})||^2) and of
     # (L_{t-1} - L_t) / (rho Delta_{t-1}); (A.1) says both are >= 1
     min_descent = math.inf
     min_pl = math.inf
+    min_descent_hi = math.inf  # upper bounds of the same minima (over the same steps)
+    min_pl_hi = math.inf
     unresolved = 0
     completed = False
     t0 = time.perf_counter()
@@ -91,12 +104,17 @@ def certified_gd(inst: dict, eta: float, rho: arb, delta0: arb, Rstar: Any, lam:
             gsum += gn * gn
         gn_hi = gsum.sqrt() + H * e
         g_hi = gn_hi * gn_hi
+        gn_lo = (gsum.sqrt() - H * e).nonnegative_part()
+        g_lo = gn_lo * gn_lo
         if t > 0:  # at t = 0 both sides are the same number Delta_0
             worst_rate = max(worst_rate, bc.hi(D_hi / bound))
+            worst_rate_lo = max(worst_rate_lo, bc.lo(D_lo / bound))
         for w in W:
-            worst_radius = max(worst_radius, bc.hi(ab.fro_norm(ab.asarray(w)) + e))
+            wn = ab.fro_norm(ab.asarray(w))
+            worst_radius = max(worst_radius, bc.hi(wn + e))
+            worst_radius_lo = max(worst_radius_lo, bc.lo(wn - e))
         if prev is not None:
-            pD_lo, pD_hi, pg_hi = prev
+            pD_lo, pD_hi, pg_hi, pg_lo = prev
             # decrease L_{t-1} - L_t = Delta_{t-1} - Delta_t >= pD_lo - D_hi
             dec_lo = bc.lo(pD_lo - D_hi)
             need = bc.hi(ceta * pg_hi / 2)
@@ -105,9 +123,17 @@ def certified_gd(inst: dict, eta: float, rho: arb, delta0: arb, Rstar: Any, lam:
             if dec_lo > 0 and need > 0 and width <= RESOLVED * need:
                 min_descent = min(min_descent, bc.lo(arb(dec_lo) / arb(need)))
                 min_pl = min(min_pl, bc.lo(arb(dec_lo) / arb(need2)))
+                # the same ratios from above: largest decrease over smallest claimed one
+                dec_hi = bc.hi(pD_hi - D_lo)
+                need_lo = bc.lo(ceta * pg_lo / 2)
+                need2_lo = bc.lo(rho * pD_lo)
+                min_descent_hi = min(min_descent_hi, bc.hi(arb(dec_hi) / arb(need_lo))
+                                     if need_lo > 0 else math.inf)
+                min_pl_hi = min(min_pl_hi, bc.hi(arb(dec_hi) / arb(need2_lo))
+                                if need2_lo > 0 else math.inf)
             elif bc.scalar_mid(pD_hi) > stop_rel * bc.scalar_mid(delta0):
                 unresolved += 1  # below 1e-12 Delta_0 the float64 run is at its floor
-        prev = (D_lo, D_hi, g_hi)
+        prev = (D_lo, D_hi, g_hi, g_lo)
         dhat = bc.scalar_mid(dR) ** 2 / 2
         if dhat <= stop_rel * bc.scalar_mid(delta0) and bc.hi(bound) <= bc.lo(stop_hi):
             completed = True
@@ -135,8 +161,10 @@ def certified_gd(inst: dict, eta: float, rho: arb, delta0: arb, Rstar: Any, lam:
         bound = bound * one_minus
         t += 1
     return {"completed": completed, "steps": t, "e_final": bc.hi(e), "worst_rate": worst_rate,
-            "worst_radius": worst_radius, "min_descent": min_descent,
-            "min_pl": min_pl, "unresolved": unresolved, "lip_product": bc.hi(lip_prod),
+            "worst_rate_lo": worst_rate_lo, "worst_radius": worst_radius,
+            "worst_radius_lo": worst_radius_lo, "min_descent": min_descent,
+            "min_descent_hi": min_descent_hi, "min_pl": min_pl, "min_pl_hi": min_pl_hi,
+            "unresolved": unresolved, "lip_product": bc.hi(lip_prod),
             "elapsed_s": round(time.perf_counter() - t0, 3)}
 
 

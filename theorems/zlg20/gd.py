@@ -16,6 +16,7 @@ undecided (inconclusive), never ``holds``.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,8 @@ from flint import arb
 
 from boundcheck.arith import _ballcore as bc
 from boundcheck.arith.arb import ArbBackend
+from boundcheck.arith.constants import exact_const
+from boundcheck.certify.runbound import bound_condition
 from boundcheck.check.registry import register
 from boundcheck.check.result import (
     Deterministic,
@@ -147,13 +150,19 @@ def _ctx(inst: Instance, run: dict) -> str:
             f"{'done' if run['completed'] else 'NOT reached'}){extra}")
 
 
-def _val(ops: Any, run: dict, x: float) -> Any:
-    """A run-wide extremum as a backend scalar; an unfinished run (step budget, or the
-    shadowing bound left e_max) makes it undecided: a ball straddling every bound under
-    certified backends, NaN (decides nothing) under float64."""
-    if run["completed"]:
-        return ops.scalar(x)
-    return arb(f"{x} +/- {abs(x) + 10}") if ops.certified else float("nan")
+def _extremum(ops: Any, run: dict, name: str, key: str, other: str, rel: str, rhs: Any,
+              ctx: str) -> Condition:
+    """``x rel rhs`` for a run-wide extremum ``x``. Certified: ``run[key]`` and
+    ``run[other]`` are rigorous bounds of it (the one proving ``rel``, the one refuting it:
+    :func:`bound_condition` decides only in the sound direction); float64: the point value
+    ``run[key]``. An unfinished run (step budget, or the shadowing bound left e_max) decides
+    nothing (NaN)."""
+    if not run["completed"]:
+        return Condition(name, ops.scalar(math.nan), rel, rhs, ctx + "; run not finished")
+    if not ops.certified:
+        return Condition(name, ops.scalar(run[key]), rel, rhs, ctx)
+    up, down = (run[key], run[other]) if rel in ("<", "<=") else (run[other], run[key])
+    return bound_condition(ops, name, rel, rhs, hi=up, lo=down, context=ctx)
 
 
 def _completion(ops: Any, run: dict, ctx: str) -> list[Condition]:
@@ -164,8 +173,8 @@ def _thm31_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     run, q = _run(inst, ops, p)
     ctx = _ctx(inst, run)
     return _completion(ops, run, ctx) + [
-        Condition("max_t Delta_t / ((1 - rho)^t Delta_0) <= 1", _val(ops, run, run["worst_rate"]),
-                  "<=", ops.scalar(p["rate_tol"]), context=ctx)]
+        _extremum(ops, run, "max_t Delta_t / ((1 - rho)^t Delta_0) <= 1", "worst_rate",
+                  "worst_rate_lo", "<=", ops.scalar(exact_const(p["rate_tol"])), ctx)]
 
 
 def _ind31_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
@@ -176,23 +185,22 @@ def _ind31_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     rad = e8 * q["lam"] * ops.sqrt(q["D0"]) / (ops.scalar(L) * q["muA"] ** 2 * q["muB"] ** 2
                                                * q["sr"] ** 2)
     return _completion(ops, run, ctx) + [
-        Condition("(i) max_t,l ||W_l(t)||_F <= sqrt(8e^3) lam ||X|| Delta0^1/2/(L mu^2 mu^2 "
-                  "sr^2)", _val(ops, run, run["worst_radius"]), "<=",
-                  rad * ops.scalar(p["radius_factor"]), context=ctx),
-        Condition("(i') ... <= 0.5/L", rad, "<=", ops.scalar(0.5) / ops.scalar(L), context=ctx),
-        Condition("(ii) max_t Delta_t / ((1 - rho)^t Delta_0) <= 1",
-                  _val(ops, run, run["worst_rate"]), "<=", ops.scalar(p["rate_tol"]), context=ctx)]
+        _extremum(ops, run, "(i) max_t,l ||W_l(t)||_F <= sqrt(8e^3) lam ||X|| Delta0^1/2/(L mu^2 "
+                  "mu^2 sr^2)", "worst_radius", "worst_radius_lo", "<=",
+                  rad * ops.scalar(exact_const(p["radius_factor"])), ctx),
+        Condition("(i') ... <= 0.5/L", rad, "<=", ops.scalar(Fraction(1, 2 * L)), context=ctx),
+        _extremum(ops, run, "(ii) max_t Delta_t / ((1 - rho)^t Delta_0) <= 1", "worst_rate",
+                  "worst_rate_lo", "<=", ops.scalar(exact_const(p["rate_tol"])), ctx)]
 
 
 def _eqA1_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     run, q = _run(inst, ops, p)
     ctx = _ctx(inst, run)
     return _completion(ops, run, ctx) + [
-        Condition("min_t (L_{t-1} - L_t) / (eta/2 sum||grad||^2) >= 1",
-                  _val(ops, run, run["min_descent"]), ">=", ops.scalar(p["descent_coef"]),
-                  context=ctx),
-        Condition("min_t (L_{t-1} - L_t) / (rho Delta_{t-1}) >= 1", _val(ops, run, run["min_pl"]),
-                  ">=", ops.scalar(1), context=ctx)]
+        _extremum(ops, run, "min_t (L_{t-1} - L_t) / (eta/2 sum||grad||^2) >= 1", "min_descent",
+                  "min_descent_hi", ">=", ops.scalar(exact_const(p["descent_coef"])), ctx),
+        _extremum(ops, run, "min_t (L_{t-1} - L_t) / (rho Delta_{t-1}) >= 1", "min_pl",
+                  "min_pl_hi", ">=", ops.scalar(1), ctx)]
 
 
 _PARAMS = {"L_choices": [1, 2, 3, 5], "alpha_factors": [1.0, 2.0, 10.0], "C": C_THM31,

@@ -364,7 +364,8 @@ def _eqB3(inst: Instance, ops: Any, p: Params) -> list[Condition]:
 
 def _lemB2(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     S, M = inst["S"], inst["M"]
-    U = ops.asarray(S + S.T)  # symmetric (indefinite)
+    So = ops.asarray(S)
+    U = ops.add(So, ops.transpose(So))  # symmetric (indefinite), S + S^T exact in ops
     Mo = ops.asarray(M)  # V = M M^T is PSD, possibly singular
     trV = ops.fro_norm(Mo) ** 2
     UM = ops.matmul(U, Mo)
@@ -548,7 +549,7 @@ def _eq41_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     C = ops.scalar(p["C"])
     # (4.1) at C' = c_inst * (1 - 1e-9) holds; at c_inst (1 + 1e-9) fails
     return [Condition("(4.1) holds at C = c_inst (1 - 1e-9)", lhs, ">=",
-                      c_inst * ops.scalar(1 - 1e-9) * fac),
+                      c_inst * (ops.scalar(1) - ops.scalar(Fraction(1, 10**9))) * fac),
             Condition("(4.1) fails at C = c_inst (1 + 1e-9)", lhs, "<",
                       c_inst * ops.scalar(p["over"]) * fac),
             Condition("c_inst > 0 (sigma_min(A), sigma_min(B) > 0 when m >= max(d,k))",
@@ -590,7 +591,7 @@ def _rem32_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     return [Condition("(4.1) <=> Delta_0 <= C^-2: the two margins have the same sign",
                       s1 * s2, ">", ops.scalar(0)),
             Condition("||X||_2 = sigma_r(X) = 1 and LHS = 1", q["Xn"] * q["sr"] * lhs, "<=",
-                      ops.scalar(1) + ops.scalar(1e-12))]
+                      ops.scalar(1) + ops.scalar(Fraction(1, 10**12)))]
 
 
 register(Result(

@@ -12,6 +12,7 @@ proof's constants are used. Written in the ``ops`` vocabulary: certifiable.
 from __future__ import annotations
 
 import itertools
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -111,7 +112,7 @@ def _st(inst: Instance, ops: Any) -> dict:
 def _hyp(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     q = _st(inst, ops)
     L = inst["L"]
-    rad = ops.scalar(0.5) / ops.scalar(L)
+    rad = ops.scalar(Fraction(1, 2 * L))  # the radius 0.5/L, exactly
     out = [Condition("||W_l||_F <= 0.5/L", ops.fro_norm(ops.asarray(w)), "<=", rad,
                      context=f"l={i + 1}") for i, w in enumerate(inst["W"])]
     out += [Condition("||W_l - eta G_l||_F <= 0.5/L (every minibatch)", ops.fro_norm(w), "<=",
