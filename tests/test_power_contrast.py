@@ -64,7 +64,8 @@ def test_harness_judges_the_contrast(main: float, family: float, expect: str,
     assert rep.details["power_contrast"][0]["kind"] == expect
 
 
-SCALING_WITH_CONTRAST = ["dh19.prop6_4", "dh19.rem4_rate", "dh19.thm4_1", "wwm19.eq4_7", "wwm19.eq4_7[repaired]", "wwm19.cor4_3",
+SCALING_WITH_CONTRAST = ["dh19.prop6_4", "dh19.rem4_rate", "dh19.thm4_1", "wwm19.eq4_7",
+                         "wwm19.eq4_7[repaired]", "wwm19.cor4_3",
                          "zlg20.cor3_7", "zlg20.cor3_9[printed-eta-order]",
                          "zlg20.thm3_1[empirical-constants]", "hxp20.fn1",
                          "hxp20.factA1_proj", "hxp20.fig2", "dh19.eq9"]
