@@ -462,13 +462,18 @@ register(Result(id="wwm19.lem4_5", title="Lemma 4.5 (4.9): O(eta^2) drift (expli
 
 # ------------------------------------------------------------------------------ Lemma A.6
 def _a6_sample(rng: np.random.Generator, p: Params) -> Instance:
-    inst = _a4_sample(rng, p)
+    inst = _a6_eta(rng, _a4_sample(rng, p))
+    inst["delta"] = max(inst["delta"], 0.0)
+    return inst
+
+
+def _a6_eta(rng: np.random.Generator, inst: Instance) -> Instance:
+    """A step size at 1, 1/2 or 1/10 of Lemma A.6's bound for the instance's phi and R."""
     L, phi = inst["L"], inst["phi"]
     R = rs.loss(inst["Ws"], inst["Phi"])
     bound = min(1.0 / (64 * L**2 * phi**3 * math.sqrt(max(R, 1e-300))),
                 1.0 / (144 * L**2 * phi**4))
     inst["eta"] = bound * float(rng.choice([1.0, 0.5, 0.1])) * (1 - 1e-9)
-    inst["delta"] = max(inst["delta"], 0.0)
     return inst
 
 
@@ -510,12 +515,25 @@ def _a6_concl(inst: Instance, ops: Any, p: Params) -> list[Condition]:
                       (ops.scalar(1) - ops.scalar(p["rate"]) * eta) * R0, ctx)]
 
 
+def _a6_generic_sample(rng: np.random.Generator, p: Params) -> Instance:
+    """The generic T2 distribution under Lemma A.2's hypotheses only (the printed lemma's):
+    A.2 bounds no ||W_L||, so W_L is drawn up to ``generic_beta_frac`` (default 4) times
+    the T2 scale sqrt(log(L phi^2)/L) -- the T2 default (0.9-1.2) is what Lemma A.4's beta
+    condition allows -- and phi is the smallest A.2 allows (alpha^{2(L-1)} < L phi^2,
+    phi >= 1), not A.4's."""
+    inst = t2_sample(rng, {**p, "beta_frac": p.get("generic_beta_frac", 4.0)})
+    L = inst["L"]
+    a2 = inst["alpha"] ** (2 * (L - 1))
+    inst["phi"] = max(1.0, math.sqrt(a2 / L)) * (1 + 1e-6)
+    return _a6_eta(rng, inst)
+
+
 def _a6_bad_sample(rng: np.random.Generator, p: Params) -> Instance:
     """Exact-invariant d = 1 states with a large output weight: Lemma A.2's hypotheses hold
     (phi free), Lemma A.4's beta condition fails (b^2 > 2/(L-2) gives b^2 a^{2(L-2)} > 2 phi^2
     when phi^2 is just above a^{2(L-1)}/L)."""
     if not p.get("adversarial_modes", True):  # generic only: no planted big-W_L states
-        return _a6_sample(rng, p)
+        return _a6_generic_sample(rng, p)
     if rng.random() < 0.3:
         return _a6_sample(rng, {**p, "d_choices": [1, 2]})
     L = int(rng.choice([4, 5, 6, 8]))
