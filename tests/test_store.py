@@ -51,6 +51,39 @@ def test_report_round_trips_through_the_store(tmp_path: Path) -> None:
     assert report_from_dict(rep.to_dict()).to_dict() == rep.to_dict()
 
 
+def test_code_hash_follows_the_paper_source(tmp_path: Path, monkeypatch) -> None:
+    """The hash covers the module that defines a result's functions (and its package), not
+    the engine class of its check object: editing a theorem module invalidates its records
+    (regression: every result once hashed to the same value)."""
+    import importlib
+
+    from boundcheck.check.result import Deterministic, Result, Source
+    from boundcheck.run import store
+
+    a, b = registry.get("hxp20.eq1"), registry.get("dh19.eq1")
+    assert code_hash(a) != code_hash(b)
+    pkg = tmp_path / "hashpaper"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    mod = pkg / "defs.py"
+    mod.write_text("def sample(rng, p):\n    return {}\n\n"
+                   "def hyp(i, ops, p):\n    return []\n\n"
+                   "def concl(i, ops, p):\n    return []\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    defs = importlib.import_module("hashpaper.defs")
+    r = Result(id="zz.hash", title="t", source=Source("zz", "s"), statement="s",
+               kind="lemma", check=Deterministic(defs.sample, defs.hyp, defs.concl))
+    h0 = code_hash(r)
+    assert code_hash(r) == h0
+    (pkg / "helpers.py").write_text("C = 1\n")  # a sibling helper module changes too
+    store._FILE_SHA.clear()
+    h1 = code_hash(r)
+    assert h1 != h0
+    mod.write_text(mod.read_text().replace("return []", "return [ ]", 1))
+    store._FILE_SHA.clear()
+    assert code_hash(r) not in (h0, h1)
+
+
 def test_key_changes_with_every_input_and_gc_drops_stale_code(tmp_path: Path) -> None:
     r = _one_result()
     base = dict(params=r.resolve_params("quick"), seed=0, profile="quick",

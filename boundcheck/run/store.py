@@ -1,7 +1,7 @@
 """Content-addressed result store (issue 15): one SQLite file of finished reports.
 
 Each record is keyed by a hash of everything a report depends on: the result key, a hash of
-the source of the module defining the result's check plus the boundcheck version, the
+the code (:func:`code_hash`: the engine's sources and the paper package's), the
 resolved parameters, seed, profile, backend (and its options), instance count and the
 numpy/flint versions. The value is ``Report.to_dict()``; :func:`report_from_dict` rebuilds
 the Report so that ``write_json`` produces the same ``results.json``. Writes are single
@@ -12,6 +12,7 @@ code hash differs from the current code is never looked up (its key differs) and
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 import json
@@ -46,14 +47,60 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _callables(obj: Any, depth: int = 0) -> list[Any]:
+    """The functions a check object holds (its sample/hypotheses/conclusion/run fields),
+    looking through ``functools.partial`` and one level of nested check objects."""
+    out: list[Any] = []
+    fields = getattr(obj, "__dataclass_fields__", None)
+    values = [getattr(obj, f) for f in fields] if fields else list(vars(obj).values()) \
+        if hasattr(obj, "__dict__") else []
+    for v in values:
+        v = getattr(v, "func", v)  # functools.partial
+        if inspect.isfunction(v) or inspect.ismethod(v):
+            out.append(v)
+        elif depth < 1 and getattr(v, "__dataclass_fields__", None):
+            out.extend(_callables(v, depth + 1))
+    return out
+
+
+def _package_files(module_name: str) -> list[Path]:
+    """Every ``.py`` file of the package directory holding ``module_name`` (so helpers a
+    result imports from its paper's other modules are covered)."""
+    mod = sys.modules.get(module_name)
+    f = getattr(mod, "__file__", None)
+    return sorted(Path(f).parent.glob("*.py")) if f else []
+
+
+_FILE_SHA: dict[Path, str] = {}
+
+
+def _file_sha(path: Path) -> str:
+    if path not in _FILE_SHA:
+        _FILE_SHA[path] = _sha(path.read_text(errors="replace"))
+    return _FILE_SHA[path]
+
+
+@functools.lru_cache(maxsize=1)
+def engine_hash() -> str:
+    """Hash of the boundcheck version and of every source file of the engine package: an
+    engine change (a backend, the harness) invalidates every stored record."""
+    root = Path(__file__).resolve().parents[1]
+    files = sorted(root.rglob("*.py"))
+    return _sha(__version__ + "".join(f"{f.relative_to(root)}:{_file_sha(f)}" for f in files))
+
+
 def code_hash(result: Any) -> str:
-    """Hash of the source of the module defining ``result.check`` and the engine version."""
-    mod = inspect.getmodule(result.check)
-    try:
-        src = inspect.getsource(mod) if mod is not None else ""
-    except (OSError, TypeError):
-        src = repr(result.check)  # no source: never equal across processes by accident
-    return _sha(f"{__version__}\n{getattr(mod, '__name__', '?')}\n{src}")
+    """Hash of the code a result's report depends on: the engine (:func:`engine_hash`) and
+    every source file of the package(s) defining the functions of ``result.check`` (the
+    paper's modules). The module of the check *object* is the engine's ``Deterministic`` /
+    ``Scaling`` class, not the paper: hashing that alone made every result's hash equal."""
+    fns = _callables(result.check)
+    names = sorted({getattr(fn, "__module__", "?") for fn in fns})
+    files = sorted({f for n in names for f in _package_files(n)})
+    if not files:  # no source found: never equal across processes by accident
+        return _sha(f"{engine_hash()}\n{result.key}\n{result.check!r}")
+    parts = [engine_hash(), *names, *(f"{f.name}:{_file_sha(f)}" for f in files)]
+    return _sha("\n".join(parts))
 
 
 def _lib_versions() -> dict[str, str]:
