@@ -556,7 +556,8 @@ def cmd_figure(args: argparse.Namespace) -> int:
 
 def _hunt_options(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--hunt", type=int, default=0, metavar="N",
-                    help="before sampling each deterministic result, run a CMA-ES hunt of N "
+                    help="before sampling each deterministic result, run a targeted search "
+                         "(replayed draws, then a (1+1)-ES in choice space) of N "
                          "float64 evaluations for its tightest instance and judge that "
                          "instance too (audit records it in DIR/examples.sqlite)")
     sp.add_argument("--examples", default=None, metavar="PATH",
@@ -565,7 +566,7 @@ def _hunt_options(sp: argparse.ArgumentParser) -> None:
 
 
 def _falsify_parser(sub: argparse._SubParsersAction) -> None:
-    fz = sub.add_parser("falsify", help="targeted counterexample search (CMA-ES vs random)")
+    fz = sub.add_parser("falsify", help="targeted counterexample search vs random sampling")
     fz.add_argument("id", metavar="ID", help="a deterministic result's registry key")
     fz.add_argument("--budget", type=int, default=2000, help="evaluations per method")
     fz.add_argument("--seed", type=int, default=0, help="seed of both searches (default 0)")

@@ -148,7 +148,8 @@ def run_result(result: Result, instances: int | None = None, seed: int = 0,
 
     A deterministic result first evaluates ``replay`` (``(source, instance)`` pairs, e.g.
     from the example database) and, with ``hunt_budget > 0``, the tightest instance a
-    CMA-ES hunt of that many float64 evaluations finds; both count like sampled instances
+    targeted search (:func:`~boundcheck.check.falsify.cma_search`, a (1+1)-ES by default)
+    of that many float64 evaluations finds; both count like sampled instances
     and are judged by the same backend."""
     params = result.resolve_params(profile, overrides)
     n = instances if instances is not None else int(params.get("instances", result.instances))
