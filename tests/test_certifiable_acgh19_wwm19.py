@@ -82,10 +82,14 @@ def test_broken_variants_refuted_under_ball(key: str, over: dict, n: int) -> Non
     _certified_only(rep)
 
 
-def test_eq4_6_upper_bound_never_a_certified_refutation() -> None:
-    """An upper bound above a (broken) threshold proves nothing: undecided, not refuted."""
+def test_eq4_6_broken_threshold_refuted_from_lower_bounds() -> None:
+    """eq4_6 once had only upper bounds of its run maxima, and an upper bound above a
+    (broken) threshold proves nothing, so this was `inconclusive`. It now tracks lower bounds
+    too (``certify.runbound.bound_condition``), which refute it, certified;
+    ``tests/test_runbound.py`` pins that an upper bound alone never refutes."""
     rep = run_result(get("wwm19.eq4_6"), backend="ball", instances=3, overrides={"c2": 1e-4})
-    assert rep.verdict.value == "inconclusive", rep.verdict
+    assert rep.verdict.value == "refuted", rep.verdict
+    _certified_only(rep)
     f64 = run_result(get("wwm19.eq4_6"), backend="float64", instances=3,
                      overrides={"c2": 1e-4})
     assert f64.verdict.value == "refuted"
