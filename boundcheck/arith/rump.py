@@ -179,6 +179,14 @@ class RMat:
         self._abs = None
         self._amax = None
 
+    @classmethod
+    def _checked(cls, mid: np.ndarray, rad: np.ndarray | None) -> RMat:
+        """Construct without the :func:`_sound` pass: only for a ``mid`` and ``rad`` whose
+        entries the caller has checked to be all finite (``_sound`` is then the identity)."""
+        self = cls.__new__(cls)
+        self.mid, self.rad, self._abs, self._amax = mid, rad, None, None
+        return self
+
     @property
     def shape(self) -> tuple[int, int]:
         return self.mid.shape
