@@ -39,8 +39,15 @@ def get_backend(name: str = "float64", **options: object) -> Backend:
     return factory(**options)
 
 
+_LOADED = False
+
+
 def _load_optional() -> None:
-    # Backends in sibling modules register themselves on import.
+    # Backends in sibling modules register themselves on import (once per process: the
+    # directory scan cost more than a whole certified one-step check).
+    global _LOADED
+    if _LOADED:
+        return
     import importlib
     import pkgutil
 
@@ -49,6 +56,7 @@ def _load_optional() -> None:
     for info in pkgutil.iter_modules(pkg.__path__):
         if info.name not in ("base", "float64"):
             importlib.import_module(f"boundcheck.arith.{info.name}")
+    _LOADED = True
 
 
 __all__ = ["Backend", "Float64Backend", "backend_names", "get_backend", "register_backend"]

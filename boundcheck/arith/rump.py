@@ -179,6 +179,14 @@ class RMat:
         self._abs = None
         self._amax = None
 
+    @classmethod
+    def _checked(cls, mid: np.ndarray, rad: np.ndarray | None) -> RMat:
+        """Construct without the :func:`_sound` pass: only for a ``mid`` and ``rad`` whose
+        entries the caller has checked to be all finite (``_sound`` is then the identity)."""
+        self = cls.__new__(cls)
+        self.mid, self.rad, self._abs, self._amax = mid, rad, None, None
+        return self
+
     @property
     def shape(self) -> tuple[int, int]:
         return self.mid.shape
@@ -207,9 +215,52 @@ class RMat:
 
 
 def _check_finite(a: np.ndarray) -> np.ndarray:
-    if not np.all(np.isfinite(a)):
+    if not np.isfinite(a).all():
         raise InputError("certified backends need finite inputs; got NaN or inf entries")
     return a
+
+
+#: the fused operations apply only when the underflow bound is this small relative to the
+#: results (otherwise the generic per-operation path is used)
+_B_NEGLIGIBLE = 2.0**-40
+
+_FASTCERT: Any = None
+
+
+def _fastcert() -> Any:
+    """:mod:`boundcheck.certify.fastcert` (imported late: it imports this module)."""
+    global _FASTCERT
+    if _FASTCERT is None:
+        from boundcheck.certify import fastcert
+        _FASTCERT = fastcert
+    return _FASTCERT
+
+
+def _exact_float(x: Any) -> float | None:
+    """``x`` as a finite float when it is exactly one (float, int, Fraction, exact arb);
+    otherwise ``None`` (e.g. an arb ball of nonzero radius, a rational like 1/3)."""
+    try:
+        if isinstance(x, float | np.floating):
+            f = float(x)
+        elif isinstance(x, int | np.integer) and not isinstance(x, bool):
+            f = float(x)
+            if int(f) != int(x):
+                return None
+        elif isinstance(x, Fraction):
+            f = float(x)
+            if Fraction(f) != x:
+                return None
+        elif isinstance(x, arb):
+            if not (x.is_exact() and x.is_finite()):
+                return None
+            f = float(x.mid())
+            if not (math.isfinite(f) and arb(f) == x):
+                return None
+        else:
+            return None
+    except (OverflowError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
 
 
 class RumpBackend(bc.CachedSpectra):
@@ -244,7 +295,7 @@ class RumpBackend(bc.CachedSpectra):
             arr = arr.reshape(1, 1)
         elif arr.ndim == 1:
             arr = arr.reshape(arr.shape[0], -1)
-        return RMat(_check_finite(arr), None)
+        return RMat._checked(_check_finite(arr), None)  # finite: _sound is the identity
 
     def scalar(self, x: Any) -> arb:
         bc.set_prec(max(self.scalar_prec, 53))
@@ -372,6 +423,66 @@ class RumpBackend(bc.CachedSpectra):
 
     def shape(self, a: RMat) -> tuple[int, int]:
         return self.asarray(a).shape
+
+    # ------------------------------------------------------------------ fused operations
+    # Optional vocabulary (see :mod:`boundcheck.model.network`): the whole plain-model GD step
+    # and loss with the expression-level a priori bounds of :mod:`boundcheck.certify.fastcert`
+    # (stacked kernels shared with the fast certified check). ``NotImplemented`` sends the
+    # caller to the generic composition of ops: other model kinds, a scalar that is not an
+    # exact float, unbounded input balls, a non-finite result, or an underflow bound ``B``
+    # that is not negligible (deep or huge/tiny-magnitude instances, where the per-operation
+    # bounds of the generic path are tighter).
+    def _fused_inputs(self, prob: Any, Ws: Any) -> tuple[Any, ...] | None:
+        if prob.kind != "plain" or len(Ws) != prob.L:
+            return None
+        a, c = _exact_float(prob.alpha), _exact_float(prob.loss_scale)
+        if a is None or c is None:
+            return None
+        fc = _fastcert()
+        mats = [W if isinstance(W, RMat) else self.asarray(W) for W in Ws]
+        dims = prob.dims
+        for i, M in enumerate(mats):
+            if M.mid.shape != (dims[i + 1], dims[i]):
+                return None
+        lay, total = fc.layout(dims)
+        m = np.concatenate([M.mid.ravel() for M in mats], out=np.empty(total))
+        if all(M.rad is None for M in mats):
+            r = None
+        else:
+            r = fc.pack([np.zeros(M.mid.shape) if M.rad is None else M.rad for M in mats],
+                        np.empty(total))
+            if not fc.all_finite(r):
+                return None
+        return fc, lay, a, c, m, r
+
+    def fused_gd_step(self, prob: Any, Ws: Any, eta: Any) -> list[RMat] | Any:
+        """``network.gd_step`` for the plain model in one stacked a-priori-bounded pass."""
+        e = _exact_float(eta)
+        got = None if e is None else self._fused_inputs(prob, Ws)
+        if got is None:
+            return NotImplemented
+        fc, lay, a, c, m, r = got
+        st = fc.step_stack(prob.dims, prob.X, prob.Y, a, c, e, m, r)
+        if not (fc.all_finite(st.mid, st.rad) and st.B <= _B_NEGLIGIBLE * st.amax_abs):
+            return NotImplemented
+        return [RMat._checked(M, R)
+                for M, R in zip(fc.views(st.mid, lay), fc.views(st.rad, lay), strict=True)]
+
+    def fused_loss(self, prob: Any, Ws: Any) -> arb | Any:
+        """``network.loss`` for the plain model: an enclosure of ``c/2 ||R||^2`` from the
+        stacked forward pass; ``loss_scale`` enters exactly (arb), never halved in float64."""
+        got = self._fused_inputs(prob, Ws)
+        if got is None:
+            return NotImplemented
+        fc, _, a, c, m, r = got
+        Rm, rho, Bf = fc.forward_residual(prob.dims, prob.X, prob.Y, a, m, r)
+        if not fc.all_finite(Rm, rho):
+            return NotImplemented
+        s_lo, s_hi = fc.sumsq_bounds(Rm, rho)
+        if not (math.isfinite(s_hi) and Bf <= _B_NEGLIGIBLE * math.sqrt(s_lo)):
+            return NotImplemented
+        bc.set_prec(max(self.scalar_prec, 53))
+        return bc.to_arb(c) / 2 * bc.from_bounds(s_lo, s_hi)
 
     # ------------------------------------------------------------------ norms, spectra
     @_quiet

@@ -1,6 +1,9 @@
 """The model, its loss and gradients written once against the backend vocabulary.
 
-These run on any backend (float64, certified balls, mpmath). The fast float64 path is
+These run on any backend (float64, certified balls, mpmath). A backend MAY offer fused
+versions of whole operations (``fused_gd_step(prob, Ws, eta)``, ``fused_loss(prob, Ws)``,
+returning the same types as the generic code, or ``NotImplemented`` to decline an input);
+``rump`` does for the plain model (:mod:`boundcheck.certify.fastcert`). The fast float64 path is
 :mod:`boundcheck.model.kernels`; tests keep the two in agreement. Layers are 1-indexed in the
 docstrings (``W_1..W_L``) and 0-indexed in the lists.
 """
@@ -68,7 +71,17 @@ def forward(ops: Any, prob: Problem, Ws: Sequence[Any]) -> Any:
     return ops.matmul(_left(ops, prob), P[-1])
 
 
+def _fused(ops: Any, name: str, *args: Any) -> Any:
+    """A backend's optional fused operation ``name`` (``NotImplemented`` when it has none or
+    it declines these inputs; the caller then composes the generic vocabulary)."""
+    fn = getattr(ops, name, None)
+    return NotImplemented if fn is None else fn(*args)
+
+
 def loss(ops: Any, prob: Problem, Ws: Sequence[Any]) -> Any:
+    out = _fused(ops, "fused_loss", prob, Ws)
+    if out is not NotImplemented:
+        return out
     R = ops.sub(forward(ops, prob, Ws), ops.asarray(prob.Y))
     nrm = ops.fro_norm(R)
     # loss_scale enters exactly and is halved in the backend (never ``loss_scale / 2`` in
@@ -90,6 +103,9 @@ def gradients(ops: Any, prob: Problem, Ws: Sequence[Any]) -> list[Any]:
 
 def gd_step(ops: Any, prob: Problem, Ws: Sequence[Any], eta: Any) -> list[Any]:
     """One full-batch GD step ``W_i - eta * dl/dW_i`` (all layers simultaneously)."""
+    out = _fused(ops, "fused_gd_step", prob, Ws, eta)
+    if out is not NotImplemented:
+        return out
     G = gradients(ops, prob, Ws)
     e = ops.scalar(eta)
     return [ops.sub(W, ops.scale(e, g)) for W, g in zip(Ws, G, strict=True)]
