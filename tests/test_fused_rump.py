@@ -238,3 +238,18 @@ def test_the_benchmark_configuration_takes_the_fused_path(monkeypatch):
         assert np.all(np.abs(B.mid - G.mid) <= B.rad + G.rad)
         assert _rad(B) <= 1e6 * _rad(G)
     assert bench.vocab_check(gen) is True
+
+
+def test_fused_false_takes_the_generic_path():
+    """``get_backend("rump", fused=False)``: the generic per-operation path (tighter radii)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import test_certified_bench as bench
+
+    ops = get_backend("rump", fused=False)
+    Ws = [ops.asarray(W) for W in bench.W0]
+    assert ops.fused_gd_step(bench.PROB, Ws, bench.ETA) is NotImplemented
+    assert ops.fused_loss(bench.PROB, Ws) is NotImplemented
+    fused = network.gd_step(get_backend("rump"), bench.PROB, Ws, bench.ETA)
+    generic = network.gd_step(ops, bench.PROB, Ws, bench.ETA)
+    assert max(_rad(G) for G in generic) < max(_rad(B) for B in fused)
+    assert bench.vocab_check(ops) is True

@@ -270,7 +270,10 @@ class RumpBackend(bc.CachedSpectra):
     certified = True
 
     def __init__(self, prec: int | None = None, scalar_prec: int = bc.SCALAR_PREC,
-                 sigma_method: str = "weyl", **_: object) -> None:
+                 sigma_method: str = "weyl", fused: bool = True, **_: object) -> None:
+        # fused=False: no fused_gd_step / fused_loss (the generic per-operation path; its
+        # radii are tighter, ~1e5x at L=10, m=16, and it is slower: docs/performance.md)
+        self.fused = bool(fused)
         self.scalar_prec = int(scalar_prec)
         self.sigma_method = sigma_method
         self._spec_cache: dict[tuple[str, int], tuple[Any, Any]] = {}
@@ -457,7 +460,7 @@ class RumpBackend(bc.CachedSpectra):
 
     def fused_gd_step(self, prob: Any, Ws: Any, eta: Any) -> list[RMat] | Any:
         """``network.gd_step`` for the plain model in one stacked a-priori-bounded pass."""
-        e = _exact_float(eta)
+        e = _exact_float(eta) if self.fused else None
         got = None if e is None else self._fused_inputs(prob, Ws)
         if got is None:
             return NotImplemented
@@ -471,7 +474,7 @@ class RumpBackend(bc.CachedSpectra):
     def fused_loss(self, prob: Any, Ws: Any) -> arb | Any:
         """``network.loss`` for the plain model: an enclosure of ``c/2 ||R||^2`` from the
         stacked forward pass; ``loss_scale`` enters exactly (arb), never halved in float64."""
-        got = self._fused_inputs(prob, Ws)
+        got = self._fused_inputs(prob, Ws) if self.fused else None
         if got is None:
             return NotImplemented
         fc, _, a, c, m, r = got
