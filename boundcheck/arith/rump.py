@@ -228,11 +228,11 @@ _FASTCERT: Any = None
 
 
 def _fastcert() -> Any:
-    """:mod:`boundcheck.certify.fastcert` (imported late: it imports this module)."""
+    """:mod:`boundcheck.arith.stacked` (imported late: it imports this module)."""
     global _FASTCERT
     if _FASTCERT is None:
-        from boundcheck.certify import fastcert
-        _FASTCERT = fastcert
+        from boundcheck.arith import stacked
+        _FASTCERT = stacked
     return _FASTCERT
 
 
@@ -429,7 +429,7 @@ class RumpBackend(bc.CachedSpectra):
 
     # ------------------------------------------------------------------ fused operations
     # Optional vocabulary (see :mod:`boundcheck.model.network`): the whole plain-model GD step
-    # and loss with the expression-level a priori bounds of :mod:`boundcheck.certify.fastcert`
+    # and loss with the expression-level a priori bounds of :mod:`boundcheck.arith.stacked`
     # (stacked kernels shared with the fast certified check). ``NotImplemented`` sends the
     # caller to the generic composition of ops: other model kinds, a scalar that is not an
     # exact float, unbounded input balls, a non-finite result, or an underflow bound ``B``
