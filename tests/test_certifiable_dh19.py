@@ -66,11 +66,10 @@ def test_converted_result_under_ball(key: str) -> None:
     assert audit_result(res, instances=1) == []
 
 
-@pytest.mark.parametrize("key", sorted(CONVERTED))
+# a printed erratum has no broken variant to test: it is refuted as it stands (test above)
+@pytest.mark.parametrize("key", sorted(k for k in CONVERTED if not get(k).erratum))
 def test_converted_result_broken_variant_still_rejected_under_ball(key: str) -> None:
     res = get(key)
-    if res.erratum:
-        pytest.skip("printed erratum: refuted as it stands (test above)")
     rep = run_result(res, backend="ball", instances=CONVERTED[key][0], overrides=res.broken)
     assert rep.verdict == Verdict.REFUTED, rep.verdict
 
