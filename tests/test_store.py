@@ -184,3 +184,16 @@ def test_store_keeps_timings_per_profile_and_backend(tmp_path) -> None:
     assert st.timings("quick", "float64") == {"x.a": 3.5}
     assert st.timings("full", "ball") == {}
     st.close()
+
+
+def test_no_wall_time_enters_a_verdict_message() -> None:
+    """Results must be identical for any number of workers and across resumes: a wall time
+    formatted into a condition's message (as wwm19's run certificates once did, "0.58s")
+    makes two identical runs differ. Wall times belong in ``elapsed_s`` fields only."""
+    import re
+
+    root = Path(__file__).resolve().parents[1] / "theorems"
+    pat = re.compile(r"\{[^{}]*elapsed[^{}]*\}")
+    bad = [f"{p.relative_to(root.parent)}:{i}" for p in sorted(root.rglob("*.py"))
+           for i, line in enumerate(p.read_text().splitlines(), 1) if pat.search(line)]
+    assert not bad, bad

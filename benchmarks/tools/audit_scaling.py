@@ -70,7 +70,14 @@ def run_audit(cwd: Path, paper: str | None, profile: str, *extra: str) -> dict:
 
 
 def comparable(rows: list[dict]) -> list[dict]:
-    return [{k: v for k, v in r.items() if k != "elapsed_s"} for r in rows]
+    """The rows without wall times (``elapsed_s`` at any depth: per result, per hunt)."""
+    def strip(x: object) -> object:
+        if isinstance(x, dict):
+            return {k: strip(v) for k, v in x.items() if k != "elapsed_s"}
+        if isinstance(x, list):
+            return [strip(v) for v in x]
+        return x
+    return [strip(r) for r in rows]
 
 
 def chunk_overhead(workers: int, n: int = 200) -> dict:

@@ -360,6 +360,96 @@ def _run_deterministic(result: Result, chk: Deterministic, params: Params, n: in
     rep.verdict = _deterministic_verdict(c, bool(be.certified))
 
 
+@dataclass
+class _RateRun:
+    """One sequential test of a failure rate against delta (one stratum)."""
+
+    label: str
+    delta: float
+    trials: int
+    failures: int
+    skipped: int
+    drawn: int
+    budget: int
+    lo: float
+    hi: float
+    confidence: float
+    verdict: Verdict
+    message: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(stratum=self.label, delta=self.delta, failures=self.failures,
+                    trials=self.trials, draws=self.drawn, interval=[self.lo, self.hi],
+                    confidence=self.confidence, verdict=self.verdict.value)
+
+
+def _sequential_rate(rng_key: str, label: str, chk: Statistical, params: Params, n: int,
+                     seed: int, confidence: float, rep: Report,
+                     progress: Progress | None, progress_key: str) -> _RateRun:
+    delta = float(chk.delta(params))
+    budget = int(params.get("max_trials_factor", 16)) * n
+    trials = failures = skipped = drawn = 0
+    target = n
+    lo, hi = 0.0, 1.0
+    tol = float(params.get("rate_tolerance", 0.1)) * delta
+    while True:
+        for k in range(drawn, target):
+            ev = chk.trial(instance_rng(rng_key, seed, k), params)
+            if isinstance(ev, tuple):  # a vectorized batch: (failures, draws)
+                f, t = int(ev[0]), int(ev[1])
+                trials += t
+                failures += f
+                if f and len(rep.seeds) < 50:
+                    rep.seeds.append(f"{seed}:{k}" if rng_key == progress_key
+                                     else f"{label}:{seed}:{k}")
+            elif ev is None:
+                skipped += 1
+            else:
+                trials += 1
+                if not ev:
+                    failures += 1
+                    if len(rep.seeds) < 50:
+                        rep.seeds.append(f"{seed}:{k}" if rng_key == progress_key
+                                         else f"{label}:{seed}:{k}")
+            if progress:
+                progress(k + 1, target, progress_key)
+        drawn = target
+        lo, hi = mixture_interval(failures, trials, confidence)
+        if chk.exact_rate:
+            separated = (hi < delta or lo > delta) or (lo >= delta - tol and hi <= delta + tol)
+        else:
+            separated = hi <= delta or lo > delta
+        if separated or trials == 0 or drawn >= budget:
+            break
+        target = min(2 * drawn, budget)
+    where = (f"{label + ': ' if label else ''}failure rate {failures}/{trials}: "
+             f"{100 * confidence:.4g}% confidence sequence [{lo:.3g}, {hi:.3g}]")
+    msg = None
+    if trials == 0:
+        verdict = Verdict.VACUOUS
+    elif chk.exact_rate:
+        if hi < delta or lo > delta:
+            verdict = Verdict.INCONSISTENT
+            msg = f"{where} excludes the exact rate delta={delta:.3g}"
+        elif lo >= delta - tol and hi <= delta + tol:
+            verdict = Verdict.CONSISTENT
+        else:
+            verdict = Verdict.UNDERPOWERED
+            msg = (f"{where} is wider than delta +- {tol:.3g} after {drawn} draws "
+                   f"(budget {budget})")
+    elif lo > delta:
+        verdict = Verdict.INCONSISTENT
+        msg = f"{where} lies above delta={delta:.3g}"
+    elif hi <= delta:
+        verdict = Verdict.CONSISTENT
+    else:
+        verdict = Verdict.UNDERPOWERED
+        msg = (f"{where} contains delta={delta:.3g} after {drawn} draws (budget {budget}): "
+               "neither confirmed nor refuted")
+    return _RateRun(label, delta, trials, failures, skipped, drawn, budget, lo, hi,
+                    confidence, verdict, msg)
+
+
 def _run_statistical(result: Result, chk: Statistical, params: Params, n: int, seed: int,
                      rep: Report, progress: Progress | None) -> None:
     """Draw trials until the anytime-valid interval separates from delta, or the budget
@@ -368,77 +458,65 @@ def _run_statistical(result: Result, chk: Statistical, params: Params, n: int, s
     Draws come in rounds: ``n`` first, then doubling; after each round the confidence
     sequence (:mod:`boundcheck.check.confseq`, valid under this optional stopping) is read.
     ``consistent`` needs its upper end <= delta, ``inconsistent`` its lower end > delta;
-    an interval that contains delta is ``underpowered`` -- never a pass."""
-    delta = float(chk.delta(params))
-    budget = int(params.get("max_trials_factor", 16)) * n
-    trials = failures = skipped = drawn = 0
-    target = n
-    lo, hi = 0.0, 1.0
-    while True:
-        for k in range(drawn, target):
-            ev = chk.trial(instance_rng(result.key, seed, k), params)
-            if isinstance(ev, tuple):  # a vectorized batch: (failures, draws)
-                f, t = int(ev[0]), int(ev[1])
-                trials += t
-                failures += f
-                if f and len(rep.seeds) < 50:
-                    rep.seeds.append(f"{seed}:{k}")
-            elif ev is None:
-                skipped += 1
-            else:
-                trials += 1
-                if not ev:
-                    failures += 1
-                    if len(rep.seeds) < 50:
-                        rep.seeds.append(f"{seed}:{k}")
-            if progress:
-                progress(k + 1, target, result.key)
-        drawn = target
-        lo, hi = mixture_interval(failures, trials, chk.confidence)
-        if chk.exact_rate:
-            tol = float(params.get("rate_tolerance", 0.1)) * delta
-            separated = (hi < delta or lo > delta) or (lo >= delta - tol and hi <= delta + tol)
-        else:
-            separated = hi <= delta or lo > delta
-        if separated or trials == 0 or drawn >= budget:
-            break
-        target = min(2 * drawn, budget)
-    cp = clopper_pearson(failures, trials, chk.confidence)
-    rep.counts = dict(tried=drawn, trials=trials, failures=failures, hypotheses_failed=skipped,
-                      hypotheses_held=trials)
-    rep.details.update(failure_rate=failures / trials if trials else None, interval=[lo, hi],
-                       interval_method=CS_METHOD, fixed_n_clopper_pearson=list(cp),
-                       confidence=chk.confidence, delta=delta, trials=trials,
-                       draws_budget=budget, draws=drawn)
-    rep.tightness = {"failure_rate_upper": hi, "failure_rate_lower": lo, "delta": delta}
+    an interval that contains delta is ``underpowered`` -- never a pass. With
+    ``chk.strata`` every stratum runs this test on its own (Bonferroni-corrected level):
+    one inconsistent stratum makes the verdict ``inconsistent``, and ``consistent`` needs
+    every stratum consistent."""
+    strata = chk.strata(params) if chk.strata is not None else None
+    if strata is not None and not strata:
+        raise ValueError(f"{result.key}: strata() returned no strata")
+    if strata is None:
+        runs = [_sequential_rate(result.key, "", chk, params, n, seed, chk.confidence, rep,
+                                 progress, result.key)]
+    else:
+        level = 1.0 - (1.0 - chk.confidence) / len(strata)
+        runs = [_sequential_rate(f"{result.key}#{label}", label, chk, {**params, **over}, n,
+                                 seed, level, rep, progress, result.key)
+                for label, over in strata]
+    # the stratum that comes closest to (or furthest past) its delta speaks for the result
+    worst = max(runs, key=lambda r: (r.hi / r.delta) if r.delta > 0 else math.inf)
+    trials = sum(r.trials for r in runs)
+    failures = sum(r.failures for r in runs)
+    drawn = sum(r.drawn for r in runs)
+    rep.counts = dict(tried=drawn, trials=trials, failures=failures,
+                      hypotheses_failed=sum(r.skipped for r in runs), hypotheses_held=trials)
+    cp = clopper_pearson(worst.failures, worst.trials, worst.confidence)
+    rep.details.update(failure_rate=worst.failures / worst.trials if worst.trials else None,
+                       interval=[worst.lo, worst.hi], interval_method=CS_METHOD,
+                       fixed_n_clopper_pearson=list(cp), confidence=chk.confidence,
+                       delta=worst.delta, trials=trials,
+                       draws_budget=sum(r.budget for r in runs), draws=drawn)
+    if strata is not None:
+        rep.details["strata"] = [r.to_dict() for r in runs]
+        rep.details["strata_rule"] = (f"every value tested on its own: {len(runs)} strata, "
+                                      f"each at confidence {worst.confidence:.4g} "
+                                      f"(Bonferroni); the interval shown is the stratum "
+                                      f"closest to its delta ({worst.label})")
+    rep.tightness = {"failure_rate_upper": worst.hi, "failure_rate_lower": worst.lo,
+                     "delta": worst.delta}
     if chk.details is not None:
-        rep.details.update(chk.details(instance_rng(result.key, seed, budget + 1), params))
-    where = (f"failure rate {failures}/{trials}: {chk.confidence:.0%} confidence sequence "
-             f"[{lo:.3g}, {hi:.3g}]")
-    if trials == 0:
-        rep.verdict = Verdict.VACUOUS
-    elif chk.exact_rate:
-        tol = float(params.get("rate_tolerance", 0.1)) * delta
-        rep.details["equality_case"] = (f"the statement makes the rate equal delta={delta:.3g}; "
-                                        f"passes inside delta +- {tol:.3g}")
-        if hi < delta or lo > delta:
-            rep.verdict = Verdict.INCONSISTENT
-            rep.messages.append(f"{where} excludes the exact rate delta={delta:.3g}")
-        elif lo >= delta - tol and hi <= delta + tol:
-            rep.verdict = Verdict.CONSISTENT
-        else:
-            rep.verdict = Verdict.UNDERPOWERED
-            rep.messages.append(f"{where} is wider than delta +- {tol:.3g} after {drawn} "
-                                f"draws (budget {budget})")
-    elif lo > delta:
+        rep.details.update(chk.details(instance_rng(result.key, seed, runs[0].budget + 1),
+                                       params))
+    if chk.exact_rate:
+        tol = float(params.get("rate_tolerance", 0.1)) * worst.delta
+        rep.details["equality_case"] = (f"the statement makes the rate equal "
+                                        f"delta={worst.delta:.3g}; passes inside delta +- "
+                                        f"{tol:.3g}")
+    verdicts = [r.verdict for r in runs]
+    if Verdict.INCONSISTENT in verdicts:
         rep.verdict = Verdict.INCONSISTENT
-        rep.messages.append(f"{where} lies above delta={delta:.3g}")
-    elif hi <= delta:
+    elif all(v is Verdict.CONSISTENT for v in verdicts):
         rep.verdict = Verdict.CONSISTENT
+    elif all(v is Verdict.VACUOUS for v in verdicts):
+        rep.verdict = Verdict.VACUOUS
     else:
         rep.verdict = Verdict.UNDERPOWERED
-        rep.messages.append(f"{where} contains delta={delta:.3g} after {drawn} draws (budget "
-                            f"{budget}): neither confirmed nor refuted")
+    rep.messages.extend(r.message for r in runs if r.message
+                        and (r.verdict is rep.verdict or rep.verdict is Verdict.UNDERPOWERED))
+    if strata is not None and rep.verdict is Verdict.UNDERPOWERED:
+        vac = [r.label for r in runs if r.verdict is Verdict.VACUOUS]
+        if vac:
+            rep.messages.append(f"strata with no trial: {', '.join(vac)}")
 
 
 def _run_scaling(result: Result, chk: Scaling, params: Params, seed: int, rep: Report,

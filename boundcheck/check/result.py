@@ -68,6 +68,13 @@ class Statistical:
     #: ``delta * (1 +- rate_tolerance)`` (a parameter, default 0.1) and fails when it
     #: excludes delta; a one-sided "<= delta" test could never separate there.
     exact_rate: bool = False
+    #: For "for every value" statements (every scale s, every polynomial): the values, as
+    #: ``[(label, params override), ...]`` built from the params. Each stratum is tested on
+    #: its own (its own delta, draws and confidence sequence, at Bonferroni level
+    #: ``(1 - confidence)/K`` so that the K intervals hold together); the verdict is
+    #: ``inconsistent`` if any stratum is, ``consistent`` only if all are. Pooling the
+    #: values into one mixture would let one failing value hide among passing ones.
+    strata: Callable[[Params], list[tuple[str, Params]]] | None = None
 
 
 @dataclass

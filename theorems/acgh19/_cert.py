@@ -179,8 +179,8 @@ def thm1_certified(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     slack = T / hit if hit > 0 else math.inf
     ctx = (f"N={N}, dims={inst['dims']}, c={inst['c']:.3g}, eta={eta:.3g}, T_theorem={T}, "
            f"certified horizon {sh.horizon}/{steps} steps (fast-float64 shadowing, "
-           f"e_T<={sh.bounds[-1]:.2g}, prod Lip<=1+{sh.lip_product - 1:.2g}, "
-           f"{sh.elapsed:.2f}s), exact l(t)<=eps certified from t={hit}, slack T/t_hit="
+           f"e_T<={sh.bounds[-1]:.2g}, prod Lip<=1+{sh.lip_product - 1:.2g}), "
+           f"exact l(t)<=eps certified from t={hit}, slack T/t_hit="
            f"{slack:.3g}, min certified descent ratio>={tr.min_lo:.4g} "
            f"({tr.unresolved} of {tr.resolved + tr.unresolved} steps unresolved)")
     if not full:

@@ -408,7 +408,7 @@ def _thm41_certified(inst: Instance, ops: Any, p: Params) -> list[Condition]:
     ctx = (f"L={L}, d={d}, {what}"
            f", validated enclosure on [0, {p['t_end']}]: {len(enc.steps)} steps, "
            f"{'complete' if enc.complete else 'INCOMPLETE: ' + enc.message}, final rel. radius "
-           f"{relative_radius(enc.final):.2g}, {enc.elapsed:.1f}s")
+           f"{relative_radius(enc.final):.2g}")
     mn = enc.extremes(mono, order=8)
     how = "direct Taylor-model bounds"
     if not mn["min"] >= 0 and k <= 2 and mn["complete"] and not mn["min"] < 0:

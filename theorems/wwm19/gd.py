@@ -102,7 +102,7 @@ def _ctx(inst: Instance, run: dict[str, Any]) -> str:
     hit = np.nonzero(run["loss_hat"] <= 1e-20 * run["loss_hat"][0])[0]
     return (f"L={inst['L']}, d={inst['d']}, {inst['target']}, eta={inst['eta']:.4g}, "
             f"certified {run['horizon']}/{run['steps']} steps (e_T<={run['e_final']:.2g}, "
-            f"prod Lip {run['lip_product']:.3g}, {run['elapsed']:.2f}s), computed R<1e-20 R(0) "
+            f"prod Lip {run['lip_product']:.3g}), computed R<1e-20 R(0) "
             f"from t={int(hit[0]) if hit.size else -1}")
 
 
