@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from boundcheck.check.harness import run_result
 from boundcheck.check.registry import get
-from boundcheck.check.sensitivity import FLOOR, detection_threshold, numeric_constant
+from boundcheck.check.sensitivity import (
+    FLOOR,
+    attach_threshold,
+    detection_threshold,
+    numeric_constant,
+)
 
 
 def test_threshold_brackets_the_smallest_refuted_move() -> None:
@@ -38,3 +44,12 @@ def test_list_valued_constants_get_a_fraction_threshold() -> None:
     assert th is not None and th.mode == "fraction" and th.refuted_at is not None
     assert 0 < th.held_at < th.refuted_at < 1
     assert "of the way" in th.describe()
+
+
+def test_a_result_without_a_continuous_constant_says_why_it_has_no_threshold() -> None:
+    res = get("hxp20.eq2")  # broken variant: normalization "mean" (structural)
+    rep = run_result(res, instances=3)
+    attach_threshold(res, rep, instances=3)
+    assert "detection_threshold" not in rep.details
+    note = rep.details["detection_threshold_note"]
+    assert "no continuous printed constant" in note and "normalization='mean'" in note

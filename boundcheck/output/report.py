@@ -393,7 +393,8 @@ def error_kind(result: Any, reports: Sequence[Report], rep: Report) -> str:
 def detail_extras(rep: Report) -> list[tuple[str, str]]:
     """(label, text) rows for fits, constants, equality cases and verdict messages."""
     rows = []
-    for k in ("fit", "fits", "empirical_constant", "slack", "equality_case", "strata_rule"):
+    for k in ("fit", "fits", "empirical_constant", "slack", "equality_case", "strata_rule",
+              "detection_threshold_note"):
         if k in rep.details and rep.details[k] is not None:
             rows.append((k.replace("_", " "), fmt_obj(rep.details[k])))
     if rep.messages and not rep.as_expected or str(rep.verdict) in (
