@@ -253,9 +253,9 @@ def _check_parallel(results: Sequence, args: argparse.Namespace, profile: str, c
             for r in results]
     reports: list = [store.get(k) if store is not None else None for k in keys]
     todo = [i for i, rep in enumerate(reports) if rep is None]
+    timings = store.timings(profile, args.backend) if store is not None else {}
     if store is not None and workers > 1:
-        todo = longest_first(todo, [r.key for r in results],
-                             store.timings(profile, args.backend))
+        todo = longest_first(todo, [r.key for r in results], timings)
     progress = RunProgress(len(results), len(results) - len(todo), not args.quiet)
 
     def finished(j: int, rep: Report) -> None:
@@ -286,7 +286,7 @@ def _check_parallel(results: Sequence, args: argparse.Namespace, profile: str, c
                               "result_wall_s": walls}
     elif todo:
         run_parallel([results[i] for i in todo], args, profile, cx_dir, overrides,
-                     workers, finished)
+                     workers, finished, timings=timings)
     return reports
 
 

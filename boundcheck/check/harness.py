@@ -143,16 +143,23 @@ def run_result(result: Result, instances: int | None = None, seed: int = 0,
                counterexample_dir: str | Path | None = None,
                backend_options: dict | None = None,
                replay: Sequence[tuple[str, Instance]] | None = None,
-               hunt_budget: int = 0) -> Report:
+               hunt_budget: int = 0,
+               instance_range: tuple[int, int] | None = None) -> Report:
     """Check one result and return its report; never raises for a failing check.
 
     A deterministic result first evaluates ``replay`` (``(source, instance)`` pairs, e.g.
     from the example database) and, with ``hunt_budget > 0``, the tightest instance a
     targeted search (:func:`~boundcheck.check.falsify.cma_search`, a (1+1)-ES by default)
     of that many float64 evaluations finds; both count like sampled instances
-    and are judged by the same backend."""
+    and are judged by the same backend.
+
+    ``instance_range=(lo, hi)`` (deterministic results only) checks the sampled instances
+    ``lo..hi-1`` alone -- the replayed and hunted ones with the slice that starts at 0 --
+    for :func:`merge_slices`, which rebuilds the report of the whole range exactly."""
     params = result.resolve_params(profile, overrides)
     n = instances if instances is not None else int(params.get("instances", result.instances))
+    if instance_range is not None and not isinstance(result.check, Deterministic):
+        raise ValueError(f"{result.key}: only deterministic results run in instance slices")
     be, note = _checking_backend(result, get_backend(backend, **(backend_options or {})))
     rep = Report(id=result.id, key=result.key, variant=result.variant, erratum=result.erratum,
                  check_type=result.check_type, verdict=Verdict.ERROR, backend=be.name,
@@ -166,14 +173,18 @@ def run_result(result: Result, instances: int | None = None, seed: int = 0,
     try:
         chk = result.check
         if isinstance(chk, Deterministic):
-            pre = list(replay or [])
-            if hunt_budget > 0 and not result.searchable:
+            lo, hi = (0, n) if instance_range is None else instance_range
+            first = lo == 0
+            pre = list(replay or []) if first else []
+            if hunt_budget > 0 and first and not result.searchable:
                 rep.details["hunt"] = {"budget": hunt_budget, "skipped": "not searchable: "
                                        "a statement about the sampler's distribution"}
-            elif hunt_budget > 0:
+            elif hunt_budget > 0 and first:
                 pre.extend(_hunt(result, params, hunt_budget, seed, rep))
+            if instance_range is not None:
+                rep.details[_SLICE] = {"lo": lo, "hi": hi, "prefix": len(rep.messages)}
             _run_deterministic(result, chk, params, n, seed, be, rep, progress,
-                               counterexample_dir, overrides, pre)
+                               counterexample_dir, overrides, pre, range(lo, min(hi, n)))
         elif isinstance(chk, Statistical):
             _run_statistical(result, chk, params, n, seed, rep, progress)
         elif isinstance(chk, Scaling):
@@ -286,7 +297,8 @@ def _hunt(result: Result, params: Params, budget: int, seed: int, rep: Report
 def _run_deterministic(result: Result, chk: Deterministic, params: Params, n: int, seed: int,
                        be: Any, rep: Report, progress: Progress | None,
                        cx_dir: str | Path | None, overrides: Params | None,
-                       pre: Sequence[tuple[str, Instance]] = ()) -> None:
+                       pre: Sequence[tuple[str, Instance]] = (),
+                       ks: range | None = None) -> None:
     c = dict(tried=0, hypotheses_held=0, hypotheses_failed=0, hypotheses_undecided=0,
              conclusions_held=0, refuted=0, inconclusive=0, errors=0)
     chain: list[Any] = [be]
@@ -327,7 +339,7 @@ def _run_deterministic(result: Result, chk: Deterministic, params: Params, n: in
             rep.seeds.append(where)
             bad = [o for o in concl if o.status is False]
             rep.messages.extend(f"{o.message()} [seed {where}; {label}]" for o in bad[:3])
-            if cx_dir is not None and len(rep.counterexamples) < 3:
+            if cx_dir is not None and len(rep.counterexamples) < MAX_COUNTEREXAMPLES:
                 path = Path(cx_dir) / f"{result.key}-{where.replace(':', '_')}.json"
                 save_counterexample(path, result, inst, seed=where, backend=be.name,
                                     overrides=overrides, outcomes=bad)
@@ -342,7 +354,7 @@ def _run_deterministic(result: Result, chk: Deterministic, params: Params, n: in
         case(inst, f"{source}:{j}", source)
     if pre:
         rep.details["replayed"] = [s for s, _ in pre]
-    for k in range(n):
+    for k in range(n) if ks is None else ks:
         rng = instance_rng(result.key, seed, k)
         try:
             sampled = chk.sample(rng, params)
@@ -358,6 +370,79 @@ def _run_deterministic(result: Result, chk: Deterministic, params: Params, n: in
     rep.counts = c
     rep.details["arithmetic"] = used  # which arithmetic/precision decided each instance
     rep.verdict = _deterministic_verdict(c, bool(be.certified))
+
+
+_SLICE = "_slice"
+#: details a slice run fills per instance (merged across slices); the rest come from slice 0
+_PER_INSTANCE = ("instances", "verifiers", "replayed", "arithmetic")
+MAX_COUNTEREXAMPLES = 3
+
+
+def merge_slices(parts: Sequence[Report]) -> Report:
+    """The report of a deterministic result from the reports of its instance slices
+    (:func:`run_result` with ``instance_range``), identical to one run over all instances:
+    counts add up, the tightest case is the first strictly tightest in instance order,
+    messages, seeds and per-instance rows follow instance order, and only the first
+    three counterexample files (with their verifiers) are kept -- the extra files the
+    later slices wrote are removed."""
+    if not parts:
+        raise ValueError("merge_slices: no slices")
+    parts = sorted(parts, key=lambda r: r.details[_SLICE]["lo"])
+    base = parts[0]
+    out = Report(id=base.id, key=base.key, variant=base.variant, erratum=base.erratum,
+                 check_type=base.check_type, verdict=Verdict.ERROR, backend=base.backend,
+                 certified=base.certified, params=base.params)
+    prefix = base.details[_SLICE]["prefix"]
+    out.messages = list(base.messages[:prefix])
+    counts: dict[str, int] = {}
+    arithmetic: dict[str, int] = {}
+    rows: list[dict[str, Any]] = []
+    cxs: list[str] = []
+    crashed = False
+    for p in parts:
+        if p.details.get(_SLICE, {}).get("prefix") is None:
+            raise ValueError(f"{p.key}: not a slice report")
+        crashed = crashed or "traceback" in p.details
+        out.messages.extend(p.messages[p.details[_SLICE]["prefix"]:])
+        out.seeds.extend(p.seeds)
+        for k, v in p.counts.items():
+            counts[k] = counts.get(k, 0) + v
+        for k, v in p.details.get("arithmetic", {}).items():
+            arithmetic[k] = arithmetic.get(k, 0) + v
+        rows.extend(p.details.get("instances", []))
+        cxs.extend(p.counterexamples)
+        t = p.tightness
+        if "min_relative_margin" in t and (
+                "min_relative_margin" not in out.tightness
+                or t["min_relative_margin"] < out.tightness["min_relative_margin"]):
+            out.tightness = dict(t)
+        if p.found is not None and (out.found is None or p.found[1] < out.found[1]):
+            out.found = p.found
+        out.elapsed += p.elapsed
+    keep, drop = cxs[:MAX_COUNTEREXAMPLES], cxs[MAX_COUNTEREXAMPLES:]
+    for path in drop:
+        for f in (Path(path), Path(path + ".verify.py")):
+            f.unlink(missing_ok=True)
+    out.counterexamples = keep
+    verifiers = [v for p in parts for v in p.details.get("verifiers", [])
+                 if v[:-len(".verify.py")] in keep]
+    out.details = {k: v for k, v in base.details.items()
+                   if k != _SLICE and k not in _PER_INSTANCE}
+    if rows:
+        out.details["instances"] = rows[:MAX_INSTANCE_RECORDS]
+    if verifiers:
+        out.details["verifiers"] = verifiers
+    if "replayed" in base.details:
+        out.details["replayed"] = base.details["replayed"]
+    if crashed:
+        out.details["traceback"] = next(p.details["traceback"] for p in parts
+                                        if "traceback" in p.details)
+        out.counts = counts
+        return out
+    out.details["arithmetic"] = arithmetic
+    out.counts = counts
+    out.verdict = _deterministic_verdict(counts, bool(out.certified))
+    return out
 
 
 @dataclass

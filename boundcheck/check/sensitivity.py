@@ -193,26 +193,46 @@ def detection_threshold(result: Result, seed: int = 0, profile: str = "quick",
     return Threshold(name, good, bad, direction, hi, lo, runs, note)
 
 
-def attach_threshold(result: Result, rep: Any, seed: int = 0, profile: str = "quick",
-                     instances: int | None = None, overridden: bool = False) -> None:
-    """Measure the threshold of a passing deterministic result and record it in ``rep``
-    (``details["detection_threshold"]``, ``tightness``, a message). Thresholds are measured
-    at the printed parameters only (``overridden``: skip)."""
-    if rep.check_type != "deterministic" or result.erratum or not rep.as_expected:
-        return
-    if overridden:
-        return
+def measure_threshold(result: Result, seed: int = 0, profile: str = "quick",
+                      instances: int | None = None) -> Threshold | None:
+    """The detection threshold of ``result`` at its printed parameters (None: it has no
+    continuous constant to move)."""
     th = detection_threshold(result, seed=seed, profile=profile, instances=instances)
     if th is None:
         th = fraction_threshold(result, seed=seed, profile=profile, instances=instances)
+    return th
+
+
+def wants_threshold(result: Result, overridden: bool = False) -> bool:
+    """Whether an audit measures a threshold for ``result`` (deterministic, not an erratum,
+    run at its printed parameters)."""
+    return result.check_type == "deterministic" and not result.erratum and not overridden
+
+
+def record_threshold(result: Result, rep: Any, th: Threshold | None) -> None:
+    """Record a measured threshold in ``rep`` (``details["detection_threshold"]``,
+    ``tightness``, a message), or why there is none; only for a passing report."""
+    if rep.check_type != "deterministic" or result.erratum or not rep.as_expected:
+        return
     if th is None:  # say why there is no number rather than show nothing
         moves = ", ".join(f"{k}={v!r}" for k, v in (result.broken or {}).items())
         rep.details["detection_threshold_note"] = (
             "no continuous printed constant to tighten; sensitivity is the structural broken "
             f"variant ({moves or 'none declared'}), rejected in the test suite")
         return
-    if th is not None:
-        rep.details["detection_threshold"] = th.to_dict()
-        rep.tightness["detection_threshold"] = th.refuted_at
-        rep.messages.append(f"detection threshold: {th.describe()}"
-                            + (f" ({th.note})" if th.note else ""))
+    rep.details["detection_threshold"] = th.to_dict()
+    rep.tightness["detection_threshold"] = th.refuted_at
+    rep.messages.append(f"detection threshold: {th.describe()}"
+                        + (f" ({th.note})" if th.note else ""))
+
+
+def attach_threshold(result: Result, rep: Any, seed: int = 0, profile: str = "quick",
+                     instances: int | None = None, overridden: bool = False) -> None:
+    """Measure the threshold of a passing deterministic result and record it in ``rep``.
+    Thresholds are measured at the printed parameters only (``overridden``: skip)."""
+    if rep.check_type != "deterministic" or result.erratum or not rep.as_expected:
+        return
+    if overridden:
+        return
+    record_threshold(result, rep, measure_threshold(result, seed=seed, profile=profile,
+                                                    instances=instances))

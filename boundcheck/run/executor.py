@@ -11,6 +11,7 @@ the number of workers or the order in which they finish. Finished reports are ha
 from __future__ import annotations
 
 import argparse
+import math
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
@@ -65,6 +66,57 @@ def _run_one(key: str, args: argparse.Namespace, profile: str, cx_dir: str,
     return rep
 
 
+def _run_slice(key: str, args: argparse.Namespace, profile: str, cx_dir: str,
+               overrides: dict, lo: int, hi: int) -> Any:
+    """One instance slice of a deterministic result (no threshold: measured apart)."""
+    import time
+
+    from boundcheck.check import registry
+    from boundcheck.check.examples import run_options
+    from boundcheck.check.harness import run_result
+
+    t0 = time.perf_counter()
+    (result,) = registry.lookup(key) if "[" in key else [
+        r for r in registry.all_results(None) if r.key == key]
+    rep = run_result(result, instances=args.instances, seed=args.seed, backend=args.backend,
+                     profile=profile, counterexample_dir=Path(cx_dir),
+                     backend_options={"prec": args.prec} if getattr(args, "prec", None) else {},
+                     overrides=overrides or None, instance_range=(lo, hi),
+                     **run_options(key, args))
+    rep.wall_s = time.perf_counter() - t0
+    return rep
+
+
+def _run_threshold(key: str, args: argparse.Namespace, profile: str) -> Any:
+    """The detection threshold of a sliced result, measured in its own task."""
+    import time
+
+    from boundcheck.check import registry
+    from boundcheck.check.sensitivity import measure_threshold
+
+    t0 = time.perf_counter()
+    (result,) = registry.lookup(key) if "[" in key else [
+        r for r in registry.all_results(None) if r.key == key]
+    th = measure_threshold(result, seed=args.seed, profile=profile, instances=args.instances)
+    return th, time.perf_counter() - t0
+
+
+#: a deterministic result whose last run took at least this long (s) is split into
+#: instance slices, about SLICE_TARGET_S each, at most two per worker
+SLICE_MIN_S = 8.0
+SLICE_TARGET_S = 4.0
+
+
+def plan_slices(n_instances: int, wall: float | None, workers: int) -> list[tuple[int, int]]:
+    """Instance ranges for one deterministic result of ``n_instances`` whose last run took
+    ``wall`` seconds (``None``: never timed, not split). One range means no split."""
+    if wall is None or workers < 2 or n_instances < 2 or wall < SLICE_MIN_S:
+        return [(0, n_instances)]
+    k = min(n_instances, 2 * workers, max(2, math.ceil(wall / SLICE_TARGET_S)))
+    edges = [round(j * n_instances / k) for j in range(k + 1)]
+    return [(a, b) for a, b in zip(edges, edges[1:], strict=False) if b > a]
+
+
 def longest_first(todo: Sequence[int], keys: Sequence[str], timings: dict[str, float]
                   ) -> list[int]:
     """Order work for list scheduling: results never timed first (in the given order: they
@@ -76,21 +128,73 @@ def longest_first(todo: Sequence[int], keys: Sequence[str], timings: dict[str, f
     return unknown + known
 
 
+def _instances(result: Any, args: argparse.Namespace, profile: str, overrides: dict) -> int:
+    params = result.resolve_params(profile, overrides or None)
+    return int(args.instances if args.instances is not None
+               else params.get("instances", result.instances))
+
+
 def run_parallel(results: Sequence[Any], args: argparse.Namespace, profile: str,
                  cx_dir: Path, overrides: dict, workers: int,
-                 on_done: Callable[[int, Any], None]) -> None:
-    """Run ``results`` on ``workers`` processes; call ``on_done(index, report)`` as each ends."""
+                 on_done: Callable[[int, Any], None],
+                 timings: dict[str, float] | None = None) -> None:
+    """Run ``results`` on ``workers`` processes; call ``on_done(index, report)`` as each ends.
+
+    A deterministic result known (``timings``: last wall time per key) to take long is
+    split into instance slices (:func:`plan_slices`) that run on several workers, its
+    threshold in a task of its own; the slices are merged
+    (:func:`~boundcheck.check.harness.merge_slices`) into the report one run would give."""
+    from boundcheck.check.harness import merge_slices
+    from boundcheck.check.sensitivity import record_threshold, wants_threshold
+
     saved = {v: os.environ.get(v) for v in _BLAS_VARS}
     os.environ.update({v: "1" for v in _BLAS_VARS})
+    timings = timings or {}
     try:
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
                                  initializer=_init_worker) as pool:
-            futs = {pool.submit(_run_one, r.key, args, profile, str(cx_dir), overrides): i
-                    for i, r in enumerate(results)}
+            futs: dict[Any, tuple[int, str]] = {}
+            pending: dict[int, dict[str, Any]] = {}
+            for i, r in enumerate(results):
+                ranges = ([(0, 1)] if r.check_type != "deterministic" else
+                          plan_slices(_instances(r, args, profile, overrides),
+                                      timings.get(r.key), workers))
+                if len(ranges) == 1:
+                    futs[pool.submit(_run_one, r.key, args, profile, str(cx_dir),
+                                     overrides)] = (i, "whole")
+                    continue
+                thr = bool(getattr(args, "thresholds", False)) and wants_threshold(
+                    r, bool(overrides))
+                pending[i] = {"parts": [], "left": len(ranges) + thr, "th": None,
+                              "thr": thr, "wall": 0.0}
+                if thr:
+                    futs[pool.submit(_run_threshold, r.key, args, profile)] = (i, "threshold")
+                for lo, hi in ranges:
+                    futs[pool.submit(_run_slice, r.key, args, profile, str(cx_dir),
+                                     overrides, lo, hi)] = (i, "slice")
             try:
                 for fut in as_completed(futs):
-                    on_done(futs[fut], fut.result())
+                    i, kind = futs[fut]
+                    if kind == "whole":
+                        on_done(i, fut.result())
+                        continue
+                    job = pending[i]
+                    if kind == "threshold":
+                        job["th"], wall = fut.result()
+                    else:
+                        part = fut.result()
+                        job["parts"].append(part)
+                        wall = part.wall_s
+                    job["wall"] += wall
+                    job["left"] -= 1
+                    if job["left"] == 0:
+                        rep = merge_slices(job["parts"])
+                        if job["thr"]:
+                            record_threshold(results[i], rep, job["th"])
+                        rep.wall_s = job["wall"]  # the result's total cost, for scheduling
+                        del pending[i]
+                        on_done(i, rep)
             except BaseException:
                 for f in futs:
                     f.cancel()
