@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from boundcheck.arith import get_backend
+from boundcheck.arith.state import default_numeric_state
 from boundcheck.check.confseq import METHOD as CS_METHOD
 from boundcheck.check.confseq import mixture_interval
 from boundcheck.check.result import (
@@ -147,6 +148,10 @@ def run_result(result: Result, instances: int | None = None, seed: int = 0,
                instance_range: tuple[int, int] | None = None) -> Report:
     """Check one result and return its report; never raises for a failing check.
 
+    Every result starts from the default numeric settings
+    (:func:`~boundcheck.arith.state.default_numeric_state`), so its report does not depend
+    on what ran before it in the same process.
+
     A deterministic result first evaluates ``replay`` (``(source, instance)`` pairs, e.g.
     from the example database) and, with ``hunt_budget > 0``, the tightest instance a
     targeted search (:func:`~boundcheck.check.falsify.cma_search`, a (1+1)-ES by default)
@@ -156,6 +161,17 @@ def run_result(result: Result, instances: int | None = None, seed: int = 0,
     ``instance_range=(lo, hi)`` (deterministic results only) checks the sampled instances
     ``lo..hi-1`` alone -- the replayed and hunted ones with the slice that starts at 0 --
     for :func:`merge_slices`, which rebuilds the report of the whole range exactly."""
+    with default_numeric_state():
+        return _run_result(result, instances, seed, backend, profile, overrides, progress,
+                           counterexample_dir, backend_options, replay, hunt_budget,
+                           instance_range)
+
+
+def _run_result(result: Result, instances: int | None, seed: int, backend: str, profile: str,
+                overrides: Params | None, progress: Progress | None,
+                counterexample_dir: str | Path | None, backend_options: dict | None,
+                replay: Sequence[tuple[str, Instance]] | None, hunt_budget: int,
+                instance_range: tuple[int, int] | None) -> Report:
     params = result.resolve_params(profile, overrides)
     n = instances if instances is not None else int(params.get("instances", result.instances))
     if instance_range is not None and not isinstance(result.check, Deterministic):
@@ -351,20 +367,25 @@ def _run_deterministic(result: Result, chk: Deterministic, params: Params, n: in
                         rep.details.setdefault("verifiers", []).append(str(script))
 
     for j, (source, inst) in enumerate(pre):
-        case(inst, f"{source}:{j}", source)
+        with default_numeric_state():
+            case(inst, f"{source}:{j}", source)
     if pre:
         rep.details["replayed"] = [s for s, _ in pre]
+    # each instance starts from the default numeric settings, so that a slice of the
+    # instances (merge_slices) sees exactly what the whole run sees
     for k in range(n) if ks is None else ks:
         rng = instance_rng(result.key, seed, k)
-        try:
-            sampled = chk.sample(rng, params)
-        except Exception as exc:
-            c["errors"] += 1
-            rep.messages.append(f"seed {seed}:{k}: sampler failed: {type(exc).__name__}: {exc}")
-            continue
-        cases = sampled if isinstance(sampled, list) else [sampled]
-        for j, inst in enumerate(cases):
-            case(inst, f"{seed}:{k}" + (f":{j}" if len(cases) > 1 else ""), "sampler")
+        with default_numeric_state():
+            try:
+                sampled = chk.sample(rng, params)
+            except Exception as exc:
+                c["errors"] += 1
+                rep.messages.append(f"seed {seed}:{k}: sampler failed: "
+                                    f"{type(exc).__name__}: {exc}")
+                continue
+            cases = sampled if isinstance(sampled, list) else [sampled]
+            for j, inst in enumerate(cases):
+                case(inst, f"{seed}:{k}" + (f":{j}" if len(cases) > 1 else ""), "sampler")
         if progress:
             progress(k + 1, n, result.key)
     rep.counts = c
@@ -732,6 +753,14 @@ def check_instance(result: Result | str, instance: Instance, backend: str = "flo
     or overrides it does not admit; an instance the result cannot evaluate gives verdict
     ``error`` with the exception's message in ``messages``.
     """
+    with default_numeric_state():
+        return _check_instance(result, instance, backend, overrides, profile,
+                               backend_options, label)
+
+
+def _check_instance(result: Result | str, instance: Instance, backend: str,
+                    overrides: Params | None, profile: str, backend_options: dict | None,
+                    label: str) -> Report:
     from boundcheck.check.params import validate_overrides
     from boundcheck.check.registry import get
 
