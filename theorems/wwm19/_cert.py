@@ -137,6 +137,7 @@ def zas_run(Phi: np.ndarray, L: int, eta: float, steps: int, e_max: float = 1e-6
         return _CACHE[key]
     d = Phi.shape[0]
     tr = _Tracker(L, d)
+    prec = bc.ctx.prec  # a cache hit changes no setting, so a miss must not either
     sh = shadow_gd_fast(Problem.for_target(Phi, (d,) * (L + 1)), rs.zas_init(L, d), eta,
                         steps, e_max=e_max, on_chunk=tr)
     loss_lo = np.concatenate(tr.loss_lo)[: sh.horizon + 1]
@@ -153,6 +154,7 @@ def zas_run(Phi: np.ndarray, L: int, eta: float, steps: int, e_max: float = 1e-6
            "alpha_max": tr.alpha_max, "beta_max": tr.beta_max, "ab_max": tr.ab_max,
            "apow_max": tr.apow_max, "prod_max": tr.prod_max, "D_lo": tr.D_lo,
            "E_lo": tr.E_lo, "ab_lo": tr.ab_lo, "prod_lo": tr.prod_lo}
+    bc.set_prec(prec)
     _CACHE[key] = out
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
@@ -177,6 +179,10 @@ def decay_ratio_bounds(run: dict[str, Any], eta: float, rate: float
         return 0.0, 0.0, 0
     from flint import arb
 
+    # a fixed working precision: the one left by whatever ran before (e.g. a shadowing run
+    # skipped on a cache hit) must not change the enclosure, or a report would depend on
+    # the order instances ran in
+    bc.set_prec(128)
     q = 1 - arb(rate) * arb(eta)
     B = max(1, int(math.isqrt(n)))
     pw = [q ** j for j in range(B)]
