@@ -43,47 +43,35 @@ def _init_worker() -> None:
         pass  # the environment variables set before spawn already did it
 
 
+def _lookup(key: str) -> Any:
+    from boundcheck.check import registry
+
+    (result,) = registry.lookup(key) if "[" in key else [
+        r for r in registry.all_results(None) if r.key == key]
+    return result
+
+
 def _run_one(key: str, args: argparse.Namespace, profile: str, cx_dir: str,
-             overrides: dict) -> Any:
+             overrides: dict, instance_range: tuple[int, int] | None = None) -> Any:
+    """One result, with its threshold when asked for; with ``instance_range``, one instance
+    slice of a deterministic result (its threshold is then measured in a task of its own)."""
     import time
 
-    from boundcheck.check import registry
     from boundcheck.check.examples import run_options
     from boundcheck.check.harness import run_result
     from boundcheck.check.sensitivity import attach_threshold
 
     t0 = time.perf_counter()
-    (result,) = registry.lookup(key) if "[" in key else [
-        r for r in registry.all_results(None) if r.key == key]
+    result = _lookup(key)
     rep = run_result(result, instances=args.instances, seed=args.seed, backend=args.backend,
                      profile=profile, counterexample_dir=Path(cx_dir),
                      backend_options={"prec": args.prec} if getattr(args, "prec", None) else {},
-                     overrides=overrides or None, **run_options(key, args))
-    if getattr(args, "thresholds", False):
+                     overrides=overrides or None, instance_range=instance_range,
+                     **run_options(key, args))
+    if getattr(args, "thresholds", False) and instance_range is None:
         attach_threshold(result, rep, seed=args.seed, profile=profile, instances=args.instances,
                          overridden=bool(overrides))
     rep.wall_s = time.perf_counter() - t0  # check + threshold; not part of the report
-    return rep
-
-
-def _run_slice(key: str, args: argparse.Namespace, profile: str, cx_dir: str,
-               overrides: dict, lo: int, hi: int) -> Any:
-    """One instance slice of a deterministic result (no threshold: measured apart)."""
-    import time
-
-    from boundcheck.check import registry
-    from boundcheck.check.examples import run_options
-    from boundcheck.check.harness import run_result
-
-    t0 = time.perf_counter()
-    (result,) = registry.lookup(key) if "[" in key else [
-        r for r in registry.all_results(None) if r.key == key]
-    rep = run_result(result, instances=args.instances, seed=args.seed, backend=args.backend,
-                     profile=profile, counterexample_dir=Path(cx_dir),
-                     backend_options={"prec": args.prec} if getattr(args, "prec", None) else {},
-                     overrides=overrides or None, instance_range=(lo, hi),
-                     **run_options(key, args))
-    rep.wall_s = time.perf_counter() - t0
     return rep
 
 
@@ -91,13 +79,11 @@ def _run_threshold(key: str, args: argparse.Namespace, profile: str) -> Any:
     """The detection threshold of a sliced result, measured in its own task."""
     import time
 
-    from boundcheck.check import registry
     from boundcheck.check.sensitivity import measure_threshold
 
     t0 = time.perf_counter()
-    (result,) = registry.lookup(key) if "[" in key else [
-        r for r in registry.all_results(None) if r.key == key]
-    th = measure_threshold(result, seed=args.seed, profile=profile, instances=args.instances)
+    th = measure_threshold(_lookup(key), seed=args.seed, profile=profile,
+                           instances=args.instances)
     return th, time.perf_counter() - t0
 
 
@@ -171,8 +157,8 @@ def run_parallel(results: Sequence[Any], args: argparse.Namespace, profile: str,
                 if thr:
                     futs[pool.submit(_run_threshold, r.key, args, profile)] = (i, "threshold")
                 for lo, hi in ranges:
-                    futs[pool.submit(_run_slice, r.key, args, profile, str(cx_dir),
-                                     overrides, lo, hi)] = (i, "slice")
+                    futs[pool.submit(_run_one, r.key, args, profile, str(cx_dir),
+                                     overrides, (lo, hi))] = (i, "slice")
             try:
                 for fut in as_completed(futs):
                     i, kind = futs[fut]
